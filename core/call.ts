@@ -1,0 +1,75 @@
+import { Attrs, getOp, OpDef, Out, Value } from './catalog.js';
+import { fail } from './errors.js';
+import { Complex, NDArray } from './ndarray.js';
+import { applyOp, Box } from './tracer.js';
+
+export type Operand = Value | number | boolean | Complex;
+
+const isComplexScalar = (x: unknown): x is Complex =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && typeof (x as Complex).re === 'number' && typeof (x as Complex).im === 'number' && Object.keys(x).length === 2;
+
+/** Engine values pass through; JS scalars become weak 0-d arrays (they adopt the other operand's dtype). */
+export function toValue(x: unknown, where: string): Value {
+  if (x instanceof NDArray || x instanceof Box) return x;
+  let a: NDArray;
+  if (typeof x === 'number') a = NDArray.scalar(x, Number.isInteger(x) ? 'int64' : 'float64');
+  else if (typeof x === 'boolean') a = NDArray.scalar(x ? 1 : 0, 'bool');
+  else if (isComplexScalar(x)) { a = NDArray.zeros([], 'complex128'); a.data[0] = x.re; a.data[1] = x.im; }
+  else if (Array.isArray(x))
+    return fail('BAD_ARGUMENT', `${where}: got a JavaScript array where an array operand is expected; JS arrays are containers in gradd — build an array with np.array(${JSON.stringify(x).slice(0, 40)})`);
+  else return fail('BAD_ARGUMENT', `${where}: expected an array, a number, a boolean or a complex {re, im}; got ${x === null ? 'null' : typeof x}`);
+  if (typeof x !== 'boolean') a.weak = true;
+  return a;
+}
+
+function arrayArgs(op: OpDef, args: readonly unknown[]): Value[] {
+  if (op.arity === 'variadic') {
+    const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    return list.map((x: unknown, i: number) => toValue(x, `${op.name} argument ${i}`));
+  }
+  const min = op.minArity ?? op.arity;
+  if (args.length < min || args.length > op.arity)
+    fail('BAD_ARGUMENT', `${op.name} takes ${min === op.arity ? op.arity : `${min} to ${op.arity}`} array argument${op.arity === 1 ? '' : 's'}, got ${args.length}`);
+  return args.map((x, i) => toValue(x, `${op.name} argument ${i}`));
+}
+
+/** Calls a catalog op by NumPy's dotted name, array arguments in order, other parameters by NumPy's name. */
+export function callOp(name: string, args: readonly unknown[], attrs: Attrs = {}): Out {
+  const op = getOp(name);
+  if (!Array.isArray(args)) fail('BAD_ARGUMENT', `callOp('${name}', args, attrs): args must be an array of operands`);
+  if (attrs === null || typeof attrs !== 'object' || Array.isArray(attrs)) fail('BAD_ATTRIBUTE', `callOp('${name}'): attrs must be a plain object keyed by NumPy parameter names`);
+  return applyOp(op, arrayArgs(op, args), attrs);
+}
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const isOptions = (x: unknown) =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof NDArray) && !(x instanceof Box) && !isComplexScalar(x);
+
+const isOperand = (x: unknown) =>
+  typeof x === 'number' || typeof x === 'boolean' || x instanceof NDArray || x instanceof Box || isComplexScalar(x);
+
+/**
+ * The NumPy-style function for an op: array arguments first, then the op's other parameters positionally,
+ * then one options object with camelCased NumPy keyword names.
+ */
+export function npFunction(op: OpDef): (...a: unknown[]) => Out {
+  const names = op.attrs ?? [];
+  return (...a: unknown[]) => {
+    const attrs: Attrs = {};
+    if (a.length && isOptions(a[a.length - 1]) && (op.arity === 'variadic' ? a.length > 1 : a.length > (op.minArity ?? op.arity)))
+      for (const [k, v] of Object.entries(a.pop() as object)) if (v !== undefined) attrs[snake(k)] = v;
+    let arrays: unknown[];
+    if (op.arity === 'variadic') arrays = [a.shift()];
+    else {
+      // Optional trailing array arguments (scipy.stats' loc, scale) are consumed only when given as values.
+      let n = op.minArity ?? op.arity;
+      while (n < op.arity && n < a.length && isOperand(a[n])) n++;
+      arrays = a.splice(0, Math.min(n, a.length));
+    }
+    a.forEach((v, i) => {
+      if (i >= names.length) fail('BAD_ARGUMENT', `${op.name}: too many arguments (${names.length} parameters after the arrays: ${names.join(', ') || 'none'})`);
+      if (v !== undefined) attrs[names[i]] = v;
+    });
+    return applyOp(op, arrayArgs(op, arrays), attrs);
+  };
+}

@@ -1,0 +1,72 @@
+import type { DType } from './dtype.js';
+import { fail } from './errors.js';
+import type { NDArray } from './ndarray.js';
+import type { Box } from './tracer.js';
+
+/** An array value inside the engine: concrete, or traced by one or more nested traces. */
+export type Value = NDArray | Box;
+export type Attrs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface Meta { readonly shape: readonly number[]; readonly dtype: DType; readonly weak?: boolean }
+export type Out = Value | Value[];
+
+/** A reverse rule for argument i: cotangent g of the output(s) → cotangent of args[i] (undefined = zero). */
+export type VjpRule = (g: any, ans: any, args: Value[], attrs: Attrs, i: number) => Value | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A forward rule for argument i: tangent t of args[i] → that argument's contribution to the output tangent. */
+export type JvpRule = (t: Value, ans: any, args: Value[], attrs: Attrs, i: number) => Out; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface OpDef {
+  /** NumPy's dotted name: 'tanh', 'linalg.inv', 'scipy.special.gammaln', 'getitem'. */
+  name: string;
+  /** How many array arguments; 'variadic' ops take a sequence (concatenate, stack, einsum). */
+  arity: number | 'variadic';
+  /** Fewer array arguments accepted (trailing ones optional, e.g. scipy.stats' loc and scale). */
+  minArity?: number;
+  /** NumPy's names of the non-array parameters, in positional order. */
+  attrs?: readonly string[];
+  /** Shape and dtype of the result(s); validates arguments and attributes. Pure. */
+  infer: (args: readonly Meta[], attrs: Attrs) => Meta | Meta[];
+  /** Computes on concrete arrays; `out` is what infer returned. */
+  forward: (args: NDArray[], attrs: Attrs, out: any) => NDArray | NDArray[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** One rule for every argument, or one per argument (missing = not differentiable in it). */
+  vjp?: VjpRule | (VjpRule | undefined)[];
+  jvp?: JvpRule | (JvpRule | undefined)[];
+  /** Jointly linear in its arguments: the JVP is the op applied to the tangents. */
+  linear?: boolean;
+  /** Results are constants (comparisons, argmax, floor): traced inputs pass through unrecorded. */
+  nondiff?: boolean;
+  /** The result is a list of arrays (split, eigh, svd). */
+  multi?: boolean;
+  /** NumPy's calling convention when it differs from arrays-then-parameters (einsum, full). */
+  npStyle?: (call: (args: unknown[], attrs: Attrs) => Out) => (...a: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  doc?: string;
+}
+
+const REGISTRY = new Map<string, OpDef>();
+
+export function defop(...defs: OpDef[]): void {
+  for (const d of defs) {
+    if (REGISTRY.has(d.name)) throw new Error(`op ${d.name} defined twice`);
+    REGISTRY.set(d.name, d);
+  }
+}
+
+export function alias(name: string, target: string): void {
+  REGISTRY.set(name, { ...getOp(target), name });
+}
+
+export function getOp(name: string): OpDef {
+  const op = REGISTRY.get(name);
+  if (!op) {
+    const near = [...REGISTRY.keys()].filter((k) => k.endsWith(name) || name.endsWith(k)).slice(0, 3);
+    fail('UNKNOWN_OP', `unknown op '${name}'${near.length ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : ''} ` +
+      '(op names are NumPy\'s dotted names, e.g. \'tanh\', \'linalg.inv\', \'scipy.special.gammaln\')');
+  }
+  return op;
+}
+
+export const hasOp = (name: string) => REGISTRY.has(name);
+export const allOps = (): OpDef[] => [...REGISTRY.values()];
+
+export function ruleFor<R>(rules: R | (R | undefined)[] | undefined, i: number): R | undefined {
+  return Array.isArray(rules) ? rules[i] : rules;
+}

@@ -1,0 +1,32 @@
+import { fail, fmtShape } from '../errors.js';
+
+/** Normalises one axis (negative counts from the end) for an array of `ndim` dimensions. */
+export function normAxis(axis: unknown, ndim: number, where: string): number {
+  if (typeof axis !== 'number' || !Number.isInteger(axis))
+    fail('BAD_ATTRIBUTE', `${where}: axis must be an integer, got ${JSON.stringify(axis)}`);
+  if (axis < -ndim || axis >= ndim)
+    fail('AXIS_OUT_OF_RANGE', `${where}: axis ${axis} is out of bounds for an array of dimension ${ndim}`);
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Normalises null/undefined (all axes), an int or a list of ints into sorted distinct axes. */
+export function normAxes(axis: unknown, ndim: number, where: string): number[] {
+  if (axis === null || axis === undefined) return [...Array(ndim).keys()];
+  const list = Array.isArray(axis) ? axis : [axis];
+  const out = list.map((a) => normAxis(a, ndim, where));
+  if (new Set(out).size !== out.length) fail('BAD_ATTRIBUTE', `${where}: repeated axis in ${JSON.stringify(axis)}`);
+  return out.sort((a, b) => a - b);
+}
+
+/** Checks an integer list attribute such as a shape. */
+export function intList(v: unknown, where: string, name: string): number[] {
+  const list = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(list) || !list.every((d) => typeof d === 'number' && Number.isInteger(d)))
+    fail('BAD_ATTRIBUTE', `${where}: ${name} must be an integer or a list of integers, got ${JSON.stringify(v)}`);
+  return list as number[];
+}
+
+export const keepdimsShape = (shape: readonly number[], axes: number[]) => shape.map((d, i) => (axes.includes(i) ? 1 : d));
+export const reducedShape = (shape: readonly number[], axes: number[], keepdims: boolean) =>
+  keepdims ? keepdimsShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+export { fmtShape };

@@ -1,0 +1,77 @@
+// Elementwise functions of two broadcast arrays. A differentiable entry gives its partial derivatives
+// ∂f/∂x and ∂f/∂y; VJP = g·∂f, JVP = t·∂f. The backward driver sums cotangents back to each operand's shape.
+import { defop, Meta, OpDef, Value } from '../catalog.js';
+import * as C from '../complex.js';
+import { DType, floatDtype, isComplex, resultType } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { broadcastShapes, C2, map2, mapC2 } from '../kernels.js';
+import { add, div, equal, exp, floor, log, mul, neg, pow, square, sub, where } from './prims.js';
+
+type Partial = (ans: Value, x: Value, y: Value) => Value | number;
+type Kind = 'same' | 'float' | 'bool';
+
+function elementwise2(name: string, f: (a: number, b: number) => number, cf: C2 | null, kind: Kind, native?: string): Pick<OpDef, 'name' | 'arity' | 'infer' | 'forward'> {
+  return {
+    name, arity: 2,
+    infer: ([x, y]) => {
+      const shape = broadcastShapes(name, x.shape, y.shape);
+      const common = resultType(x, y);
+      if (!cf && isComplex(common)) fail('DTYPE_MISMATCH', `${name} is not defined for complex128 operands (shapes ${fmtShape(x.shape)}, ${fmtShape(y.shape)})`);
+      const dtype: DType = kind === 'bool' ? 'bool' : kind === 'float' ? floatDtype(common) : common;
+      return { shape, dtype, common } as Meta;
+    },
+    forward: ([x, y], _a, out: Meta & { common: DType }) =>
+      isComplex(out.common) ? mapC2(x, y, out.shape, out.dtype, cf!) : map2(x, y, out.shape, out.dtype, f, native),
+  };
+}
+
+const binary = (name: string, f: (a: number, b: number) => number, cf: C2 | null, dx: Partial, dy: Partial, kind: Kind = 'same', native?: string): OpDef => ({
+  ...elementwise2(name, f, cf, kind, native),
+  vjp: [(g, ans, [x, y]) => mul(g, dx(ans, x, y)), (g, ans, [x, y]) => mul(g, dy(ans, x, y))],
+  jvp: [(t, ans, [x, y]) => mul(t, dx(ans, x, y)), (t, ans, [x, y]) => mul(t, dy(ans, x, y))],
+});
+
+const linear2 = (name: string, f: (a: number, b: number) => number, cf: C2, sy: 1 | -1, native: string): OpDef => ({
+  ...elementwise2(name, f, cf, 'same', native),
+  linear: true,
+  vjp: [(g) => g, (g) => (sy === 1 ? g : neg(g))],
+});
+
+const comparison = (name: string, f: (a: number, b: number) => boolean, cf: C2 | null = null): OpDef =>
+  ({ ...elementwise2(name, (a, b) => +f(a, b), cf, 'bool'), nondiff: true });
+
+/** Where x is the extremum: 1, or ½ at ties (autograd's balanced_eq), as a constant. */
+const balanced = (x: Value, ans: Value, y: Value) => div(equal(x, ans), add(equal(x, y), 1));
+const fmod = (a: number, b: number) => { const r = a % b; return r !== 0 && (r < 0) !== (b < 0) ? r + b : r; };
+const safeLog = (x: Value) => log(where(equal(x, 0), 1, x));
+
+defop(
+  linear2('add', (a, b) => a + b, C.cadd, 1, 'add'),
+  linear2('subtract', (a, b) => a - b, C.csub, -1, 'subtract'),
+  binary('multiply', (a, b) => a * b, C.cmul, (_a, _x, y) => y, (_a, x) => x, 'same', 'multiply'),
+  binary('divide', (a, b) => a / b, C.cdiv, (_a, _x, y) => div(1, y), (ans, _x, y) => neg(div(ans, y)), 'float', 'divide'),
+  binary('true_divide', (a, b) => a / b, C.cdiv, (_a, _x, y) => div(1, y), (ans, _x, y) => neg(div(ans, y)), 'float', 'divide'),
+  binary('power', (a, b) => a ** b, C.cpow, (_a, x, y) => mul(y, pow(x, sub(y, 1))), (ans, x) => mul(safeLog(x), ans), 'same', 'power'),
+  binary('maximum', (a, b) => (a >= b || Number.isNaN(a) ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', 'maximum'),
+  binary('minimum', (a, b) => (a <= b || Number.isNaN(a) ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', 'minimum'),
+  binary('fmax', (a, b) => (Number.isNaN(b) || a >= b ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x)),
+  binary('fmin', (a, b) => (Number.isNaN(b) || a <= b ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x)),
+  binary('logaddexp', (a, b) => { const m = Math.max(a, b); return m === -Infinity ? m : m + Math.log1p(Math.exp(-Math.abs(a - b))); }, null,
+    (ans, x) => exp(sub(x, ans)), (ans, _x, y) => exp(sub(y, ans)), 'float'),
+  binary('logaddexp2', (a, b) => { const m = Math.max(a, b); return m === -Infinity ? m : m + Math.log2(1 + 2 ** -Math.abs(a - b)); }, null,
+    (ans, x) => pow(2, sub(x, ans)), (ans, _x, y) => pow(2, sub(y, ans)), 'float'),
+  binary('arctan2', Math.atan2, null, (_a, x, y) => div(y, add(square(x), square(y))), (_a, x, y) => div(neg(x), add(square(x), square(y))), 'float'),
+  binary('hypot', Math.hypot, null, (ans, x) => div(x, ans), (ans, _x, y) => div(y, ans), 'float'),
+  binary('mod', fmod, null, () => 1, (_a, x, y) => neg(floor(div(x, y)))),
+  binary('remainder', fmod, null, () => 1, (_a, x, y) => neg(floor(div(x, y)))),
+  comparison('equal', (a, b) => a === b, (ar, ai, br, bi, o) => { o[0] = +(ar === br && ai === bi); }),
+  comparison('not_equal', (a, b) => a !== b, (ar, ai, br, bi, o) => { o[0] = +(ar !== br || ai !== bi); }),
+  comparison('less', (a, b) => a < b),
+  comparison('less_equal', (a, b) => a <= b),
+  comparison('greater', (a, b) => a > b),
+  comparison('greater_equal', (a, b) => a >= b),
+  comparison('logical_and', (a, b) => !!a && !!b),
+  comparison('logical_or', (a, b) => !!a || !!b),
+  comparison('logical_xor', (a, b) => !a !== !b),
+  { ...elementwise2('floor_divide', (a, b) => Math.floor(a / b), null, 'same'), nondiff: true },
+);

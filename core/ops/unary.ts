@@ -1,0 +1,119 @@
+// Elementwise functions of one array. A differentiable entry gives its derivative f'(x) (from x and ans);
+// VJP = g·f'(x) and JVP = t·f'(x), which with autograd's bilinear convention also covers holomorphic complex input.
+import { defop, Meta, OpDef, Value } from '../catalog.js';
+import * as C from '../complex.js';
+import { checkDType, DType, floatDtype, isComplex, kindOf, realDtype } from '../dtype.js';
+import { fail } from '../errors.js';
+import { cast, C1, map1, mapC1 } from '../kernels.js';
+import { add, conj, cos, div, I, imag, mul, neg, real, sin, sinh, sqrt, square, sub, where, equal, cosh, abs } from './prims.js';
+
+type Deriv = (x: Value, ans: Value) => Value | number;
+type Kind = 'float' | 'same' | 'real' | 'bool';
+
+const outDtype = (d: DType, kind: Kind): DType =>
+  kind === 'same' ? d : kind === 'bool' ? 'bool' : kind === 'real' ? realDtype(d) : floatDtype(d);
+
+function elementwise(name: string, f: (v: number) => number, cf: C1 | null, kind: Kind, native?: string): Pick<OpDef, 'name' | 'arity' | 'infer' | 'forward'> {
+  return {
+    name, arity: 1,
+    infer: ([x]) => {
+      if (!cf && isComplex(x.dtype)) fail('DTYPE_MISMATCH', `${name} is not defined for complex128 input (shape [${x.shape.join(', ')}])`);
+      return { shape: x.shape, dtype: outDtype(x.dtype, kind) };
+    },
+    forward: ([x], _a, out: Meta) => (isComplex(x.dtype) ? mapC1(x, out.dtype, cf!) : map1(x, out.dtype, f, native)),
+  };
+}
+
+/** A differentiable elementwise function given by its derivative. */
+const unary = (name: string, f: (v: number) => number, cf: C1 | null, deriv: Deriv, kind: Kind = 'float', native?: string): OpDef => ({
+  ...elementwise(name, f, cf, kind, native),
+  vjp: (g, ans, [x]) => mul(g, deriv(x, ans)),
+  jvp: (t, ans, [x]) => mul(t, deriv(x, ans)),
+});
+
+/** A function whose result carries no gradient (floor, sign, isnan …): traced inputs pass through. */
+const constant = (name: string, f: (v: number) => number, kind: Kind = 'same', cf: C1 | null = null): OpDef =>
+  ({ ...elementwise(name, f, cf, kind), nondiff: true });
+
+const realPart = (h: (re: number, im: number) => number): C1 => (re, im, o) => { o[0] = h(re, im); o[1] = 0; };
+const scaled = (g: C1, s: number): C1 => (re, im, o) => { g(re, im, o); o[0] *= s; o[1] *= s; };
+const LN2 = Math.LN2, LN10 = Math.LN10;
+const one = (x: Value) => sub(1, square(x));
+/** x with zeros replaced by `by`, as a constant (autograd's replace_zero). */
+const replaceZero = (x: Value, by: number) => where(equal(x, 0), by, x);
+
+defop(
+  unary('negative', (v) => -v, (re, im, o) => { o[0] = -re; o[1] = -im; }, () => -1, 'same', 'negative'),
+  unary('exp', Math.exp, C.cexp, (_x, ans) => ans, 'float', 'exp'),
+  unary('exp2', (v) => 2 ** v, (re, im, o) => C.cexp(re * LN2, im * LN2, o), (_x, ans) => mul(ans, LN2)),
+  unary('expm1', Math.expm1, (re, im, o) => { C.cexp(re, im, o); o[0] -= 1; }, (_x, ans) => add(ans, 1), 'float', 'expm1'),
+  unary('log', Math.log, C.clog, (x) => div(1, x), 'float', 'log'),
+  unary('log2', Math.log2, scaled(C.clog, 1 / LN2), (x) => div(1 / LN2, x)),
+  unary('log10', Math.log10, scaled(C.clog, 1 / LN10), (x) => div(1 / LN10, x)),
+  unary('log1p', Math.log1p, (re, im, o) => C.clog(1 + re, im, o), (x) => div(1, add(x, 1)), 'float', 'log1p'),
+  unary('sin', Math.sin, C.csin, (x) => cos(x), 'float', 'sin'),
+  unary('cos', Math.cos, C.ccos, (x) => neg(sin(x)), 'float', 'cos'),
+  unary('tan', Math.tan, C.ctan, (x) => div(1, square(cos(x))), 'float', 'tan'),
+  unary('arcsin', Math.asin, C.casin, (x) => div(1, sqrt(one(x))), 'float', 'arcsin'),
+  unary('arccos', Math.acos, C.cacos, (x) => div(-1, sqrt(one(x))), 'float', 'arccos'),
+  unary('arctan', Math.atan, C.catan, (x) => div(1, add(1, square(x))), 'float', 'arctan'),
+  unary('sinh', Math.sinh, C.csinh, (x) => cosh(x), 'float', 'sinh'),
+  unary('cosh', Math.cosh, C.ccosh, (x) => sinh(x), 'float', 'cosh'),
+  unary('tanh', Math.tanh, C.ctanh, (_x, ans) => one(ans), 'float', 'tanh'),
+  unary('arcsinh', Math.asinh, C.casinh, (x) => div(1, sqrt(add(square(x), 1)))),
+  unary('arccosh', Math.acosh, C.cacosh, (x) => div(1, sqrt(sub(square(x), 1)))),
+  unary('arctanh', Math.atanh, C.catanh, (x) => div(1, one(x))),
+  unary('sqrt', Math.sqrt, C.csqrt, (_x, ans) => div(0.5, ans), 'float', 'sqrt'),
+  unary('square', (v) => v * v, (re, im, o) => C.cmul(re, im, re, im, o), (x) => mul(x, 2), 'same', 'square'),
+  unary('reciprocal', (v) => 1 / v, (re, im, o) => C.cdiv(1, 0, re, im, o), (_x, ans) => neg(square(ans)), 'float', 'reciprocal'),
+  unary('rad2deg', (v) => (v * 180) / Math.PI, null, () => 180 / Math.PI),
+  unary('degrees', (v) => (v * 180) / Math.PI, null, () => 180 / Math.PI),
+  unary('deg2rad', (v) => (v * Math.PI) / 180, null, () => Math.PI / 180),
+  unary('radians', (v) => (v * Math.PI) / 180, null, () => Math.PI / 180),
+  unary('fabs', Math.abs, null, (x) => div(x, replaceZero(abs(x), 1)), 'float'),
+  {
+    ...elementwise('abs', Math.abs, realPart(Math.hypot), 'real', 'abs'),
+    vjp: (g, ans, [x]) => mul(g, div(conj(x), replaceZero(ans, 1))),
+    jvp: (t, ans, [x]) => div(real(mul(conj(x), t)), replaceZero(ans, 1)),
+  },
+  {
+    ...elementwise('angle', (v) => Math.atan2(0, v), realPart((re, im) => Math.atan2(im, re)), 'real'),
+    vjp: (g, _ans, [x]) => (isComplex(x.dtype) ? mul(g, div(conj(mul(x, I)), square(abs(x)))) : undefined),
+    jvp: (t, _ans, [x]) => div(imag(mul(t, conj(x))), square(abs(x))),
+  },
+  { ...elementwise('real', (v) => v, realPart((re) => re), 'real'), linear: true, vjp: (g) => g },
+  { ...elementwise('imag', () => 0, realPart((_re, im) => im), 'real'), linear: true, vjp: (g) => mul(g, { re: 0, im: -1 }) },
+  { ...elementwise('conj', (v) => v, (re, im, o) => { o[0] = re; o[1] = -im; }, 'same'), linear: true, vjp: (g) => conj(g) },
+  {
+    name: 'astype', arity: 1, attrs: ['dtype'], linear: true,
+    infer: ([x], { dtype }) => ({ shape: x.shape, dtype: checkDType(dtype, 'astype') }),
+    forward: ([x], { dtype }) => cast(x, dtype),
+    vjp: (g) => g,
+  },
+  constant('sign', Math.sign, 'same', (re, im, o) => { const r = Math.hypot(re, im); o[0] = r ? re / r : 0; o[1] = r ? im / r : 0; }),
+  constant('floor', Math.floor, 'float'),
+  constant('ceil', Math.ceil, 'float'),
+  constant('trunc', Math.trunc, 'float'),
+  constant('fix', Math.trunc, 'float'),
+  constant('rint', roundHalfEven, 'float'),
+  constant('isfinite', (v) => +Number.isFinite(v), 'bool', realPart((re, im) => +(Number.isFinite(re) && Number.isFinite(im)))),
+  constant('isnan', (v) => +Number.isNaN(v), 'bool', realPart((re, im) => +(Number.isNaN(re) || Number.isNaN(im)))),
+  constant('isinf', (v) => +(v === Infinity || v === -Infinity), 'bool', realPart((re, im) => +(Math.abs(re) === Infinity || Math.abs(im) === Infinity))),
+  constant('signbit', (v) => +(v < 0 || Object.is(v, -0)), 'bool'),
+  constant('logical_not', (v) => +!v, 'bool', realPart((re, im) => +!(re || im))),
+);
+
+defop({
+  ...elementwise('round', roundHalfEven, null, 'same'),
+  attrs: ['decimals'],
+  nondiff: true,
+  forward: ([x], { decimals = 0 }, out: Meta) => {
+    const s = 10 ** decimals;
+    return kindOf(x.dtype) < 2 ? x : map1(x, out.dtype, (v) => roundHalfEven(v * s) / s);
+  },
+});
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

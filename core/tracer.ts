@@ -1,0 +1,164 @@
+import { Attrs, getOp, JvpRule, OpDef, Out, ruleFor, Value, VjpRule } from './catalog.js';
+import { isComplex, type DType } from './dtype.js';
+import { fail, fmtShape } from './errors.js';
+import { NDArray, type Nested, type Scalar } from './ndarray.js';
+import { Tensorish } from './tensorish.js';
+
+/** Reverse mode: a recorded op application; `slot` ≥ 0 marks output `slot` of a multi-output node. */
+export class RevNode {
+  constructor(
+    readonly parents: RevNode[],
+    readonly vjp: ((g: any) => (Value | undefined)[]) | null, // eslint-disable-line @typescript-eslint/no-explicit-any
+    readonly slot = -1,
+    readonly nOut = 0,
+  ) {}
+}
+
+/** Forward mode: the tangent travels with the value (undefined = symbolic zero). */
+export class FwdNode {
+  constructor(readonly tangent: Value | undefined) {}
+}
+
+/** A value traced by trace number `trace`; `value` may itself be traced by an outer (lower-numbered) trace. */
+export class Box extends Tensorish {
+  constructor(readonly value: Value, readonly trace: number, readonly node: RevNode | FwdNode) { super(); }
+  get shape(): readonly number[] { return this.value.shape; }
+  get dtype(): DType { return this.value.dtype; }
+  get size(): number { return this.value.size; }
+  get weak(): boolean { return this.value.weak; }
+  /** The primal's number, for JS control flow; the gradient does not flow through it. */
+  item(): Scalar { return this.value.item(); }
+  toArray(): Nested { return this.value.toArray(); }
+  override toString(): string { return `Traced<${this.dtype}${fmtShape(this.shape)}>(${this.value.toString()})`; }
+}
+
+let traceCount = 0;
+export const newTrace = () => ++traceCount;
+
+export const unboxAll = (v: Value): NDArray => (v instanceof Box ? unboxAll(v.value) : v);
+
+const zerosLike = (v: Value) => NDArray.zeros(v.shape, v.dtype);
+
+export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
+  let top = 0;
+  for (const a of args) if (a instanceof Box && a.trace > top) top = a.trace;
+  if (top === 0) return op.forward(args as NDArray[], attrs, op.infer(args, attrs));
+  if (op.nondiff) return applyOp(op, args.map(unboxAll), attrs);
+
+  const inner: Value[] = new Array(args.length);
+  const boxed: number[] = [];
+  let sample: Box | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof Box && a.trace === top) { inner[i] = a.value; boxed.push(i); sample = a; }
+    else inner[i] = a;
+  }
+  const ans = applyOp(op, inner, attrs);
+  return sample!.node instanceof RevNode ? recordReverse(op, args, inner, boxed, ans, attrs, top) : pushForward(op, args, inner, boxed, ans, attrs, top);
+}
+
+function recordReverse(op: OpDef, args: Value[], inner: Value[], boxed: number[], ans: Out, attrs: Attrs, trace: number): Out {
+  const parents = boxed.map((i) => (args[i] as Box).node as RevNode);
+  const vjp = (g: Value | Value[]) => boxed.map((i) => {
+    const rule = ruleFor<VjpRule>(op.vjp, i);
+    if (!rule) fail('NOT_DIFFERENTIABLE', `${op.name} is not differentiable with respect to argument ${i} in reverse mode`);
+    const gi = rule(g, ans, inner, attrs, i) as Value | undefined;
+    return gi === undefined ? gi : fitCotangent(gi, inner[i]);
+  });
+  if (!Array.isArray(ans)) return new Box(ans, trace, new RevNode(parents, vjp));
+  const node = new RevNode(parents, vjp, -1, ans.length);
+  return ans.map((a, k) => new Box(a, trace, new RevNode([node], null, k)));
+}
+
+function pushForward(op: OpDef, args: Value[], inner: Value[], boxed: number[], ans: Out, attrs: Attrs, trace: number): Out {
+  const tangents = boxed.map((i) => ((args[i] as Box).node as FwdNode).tangent);
+  let t: Out | undefined;
+  if (op.linear) {
+    if (tangents.some((x) => x !== undefined)) {
+      const full: Value[] = inner.map(zerosLike);
+      boxed.forEach((i, k) => { if (tangents[k] !== undefined) full[i] = tangents[k]!; });
+      t = applyOp(op, full, attrs);
+    }
+  } else {
+    boxed.forEach((i, k) => {
+      const ti = tangents[k];
+      if (ti === undefined) return;
+      const rule = ruleFor<JvpRule>(op.jvp, i);
+      if (!rule) fail('NOT_DIFFERENTIABLE', `${op.name} has no forward-mode (JVP) rule for argument ${i}`);
+      const c = rule(ti, ans, inner, attrs, i);
+      t = t === undefined ? c : Array.isArray(c) ? c.map((cj, j) => addTo((t as Value[])[j], cj)) : addTo(t as Value, c);
+    });
+  }
+  if (!Array.isArray(ans)) return new Box(ans, trace, new FwdNode(t === undefined ? undefined : fitTangent(t as Value, ans)));
+  return ans.map((a, j) => new Box(a, trace, new FwdNode(t === undefined || (t as Value[])[j] === undefined ? undefined : fitTangent((t as Value[])[j], a))));
+}
+
+const call = (name: string, args: Value[], attrs: Attrs = {}) => applyOp(getOp(name), args, attrs) as Value;
+
+export const addTo = (a: Value | undefined, b: Value): Value => (a === undefined ? b : call('add', [a, b]));
+
+/** Sums a broadcast cotangent back to the argument's shape and matches its dtype (real part for real inputs). */
+export function fitCotangent(g: Value, arg: Value): Value {
+  if (!sameShape(g.shape, arg.shape)) {
+    const lead = g.shape.length - arg.shape.length;
+    const axes: number[] = [];
+    for (let d = 0; d < g.shape.length; d++) if (d < lead || (arg.shape[d - lead] === 1 && g.shape[d] !== 1)) axes.push(d);
+    g = call('sum', [g], { axis: axes, keepdims: true });
+    if (lead > 0 || !sameShape(g.shape, arg.shape)) g = call('reshape', [g], { shape: arg.shape });
+  }
+  return matchDtype(g, arg.dtype);
+}
+
+export function fitTangent(t: Value, ans: Value): Value {
+  if (!sameShape(t.shape, ans.shape)) t = call('broadcast_to', [t], { shape: ans.shape });
+  return matchDtype(t, ans.dtype);
+}
+
+function matchDtype(v: Value, dtype: Value['dtype']): Value {
+  if (v.dtype === dtype) return v;
+  if (isComplex(v.dtype) && !isComplex(dtype)) v = call('real', [v]);
+  return v.dtype === dtype ? v : call('astype', [v], { dtype });
+}
+
+export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Runs reverse mode from the seeded nodes; returns the cotangent reaching each leaf (and each node left unvisited). */
+export function backward(seeds: [RevNode, Value][]): Map<RevNode, Value | (Value | undefined)[]> {
+  const pending = new Map<RevNode, number>();
+  const stack = seeds.map(([n]) => n).filter((n, i, all) => all.indexOf(n) === i);
+  const roots = [...stack];
+  while (stack.length) {
+    for (const p of stack.pop()!.parents) {
+      const c = pending.get(p);
+      if (c === undefined) { pending.set(p, 1); stack.push(p); } else pending.set(p, c + 1);
+    }
+  }
+  const grads = new Map<RevNode, Value | (Value | undefined)[]>();
+  for (const [n, g] of seeds) grads.set(n, addTo(grads.get(n) as Value | undefined, g));
+  const ready = roots.filter((n) => !pending.has(n));
+  while (ready.length) {
+    const node = ready.pop()!;
+    const gn = grads.get(node);
+    if (gn !== undefined && node.parents.length) {
+      if (node.slot >= 0) {
+        const p = node.parents[0];
+        const acc = (grads.get(p) as (Value | undefined)[] | undefined) ?? new Array(p.nOut).fill(undefined);
+        acc[node.slot] = addTo(acc[node.slot], gn as Value);
+        grads.set(p, acc);
+      } else {
+        const gs = node.vjp!(gn);
+        node.parents.forEach((p, k) => {
+          const gk = gs[k];
+          if (gk !== undefined) grads.set(p, addTo(grads.get(p) as Value | undefined, gk));
+        });
+      }
+      grads.delete(node);
+    }
+    for (const p of node.parents) {
+      const c = pending.get(p)! - 1;
+      pending.set(p, c);
+      if (c === 0) ready.push(p);
+    }
+  }
+  return grads;
+}

@@ -1,0 +1,14 @@
+// gradd: HIPS autograd for TypeScript on a native OpenBLAS/LAPACK core.
+import { loadNative } from './native/index.js';
+
+// Fails here, with the command that builds it, when the native addon is missing.
+loadNative();
+
+export { np, scipy } from './core/np.js';
+export { callOp } from './core/call.js';
+export { NDArray } from './core/ndarray.js';
+export type { DType } from './core/dtype.js';
+export * from './core/differential.js';
+export { primitive, defvjp, defjvp, defvjpArgnum, checkpoint, fixedPoint } from './core/primitive.js';
+export { GraddTypeError, GraddRangeError, ERRORS } from './core/errors.js';
+export type { ErrorCode } from './core/errors.js';
