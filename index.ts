@@ -12,3 +12,6 @@ export * from './core/differential.js';
 export { primitive, defvjp, defjvp, defvjpArgnum, checkpoint, fixedPoint } from './core/primitive.js';
 export { GraddTypeError, GraddRangeError, ERRORS } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
+export { optimizers } from './core/optimizers.js';
+export { flatten } from './core/flatten.js';
+export { checkGrads } from './core/checkgrads.js';

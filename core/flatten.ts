@@ -1,0 +1,48 @@
+// autograd's flatten: any container of arrays ↔ one flat vector (differentiable both ways).
+import type { Value } from './catalog.js';
+import { callOp } from './call.js';
+import { isComplexScalar, leaves, unleaves } from './containers.js';
+import { allocate, DType } from './dtype.js';
+import { NDArray } from './ndarray.js';
+import { Box } from './tracer.js';
+import { reshape } from './ops/prims.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const asArray = (l: unknown): Value =>
+  l instanceof NDArray || l instanceof Box ? l
+    : isComplexScalar(l) ? NDArray.fromData([l.re, l.im], [], 'complex128') : NDArray.scalar(l as number);
+
+/** [flat, unflatten]: the leaves of `value` ravelled and concatenated; unflatten(flat) rebuilds the container. */
+export function flatten(value: unknown): [Value, (flat: any) => any] {
+  const ls = leaves(value);
+  const arrays = ls.map(asArray);
+  const shapes = arrays.map((a) => a.shape);
+  const sizes = arrays.map((a) => a.size);
+  const dtype: DType = arrays.some((a) => a.dtype === 'complex128') ? 'complex128' : arrays.some((a) => a.dtype === 'float32') && arrays.every((a) => a.dtype === 'float32') ? 'float32' : 'float64';
+  const total = sizes.reduce((s, n) => s + n, 0);
+  let flat: Value;
+  if (arrays.some((a) => a instanceof Box)) flat = callOp('concatenate', [arrays.map((a) => reshape(a, [-1]))], { axis: 0 }) as Value;
+  else {
+    const w = dtype === 'complex128' ? 2 : 1, out = allocate(dtype, total);
+    let k = 0;
+    for (const a of arrays as NDArray[]) {
+      const v = a.values();
+      if (a.dtype === dtype || w === 1) out.set(v, k * w); else for (let i = 0; i < a.size; i++) out[2 * (k + i)] = v[i];
+      k += a.size;
+    }
+    flat = new NDArray(out, [total], dtype);
+  }
+  const unflatten = (vec: Value) => {
+    const parts: unknown[] = [];
+    let k = 0;
+    ls.forEach((l, i) => {
+      let part: Value;
+      if (vec instanceof Box) part = reshape(callOp('getitem', [vec], { index: [{ slice: [k, k + sizes[i], 1] }] }) as Value, shapes[i]);
+      else part = new NDArray(vec.values().slice(k * (vec.dtype === 'complex128' ? 2 : 1), (k + sizes[i]) * (vec.dtype === 'complex128' ? 2 : 1)), shapes[i], vec.dtype);
+      parts.push(typeof l === 'number' && !(part instanceof Box) ? part.item() : part);
+      k += sizes[i];
+    });
+    return unleaves(value, parts);
+  };
+  return [flat, unflatten];
+}
