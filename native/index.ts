@@ -1,0 +1,229 @@
+// Typed loader for gradd's C++ addon (native/src, built by `npm run build:native`).
+//
+// Conventions for every export:
+// - Arrays are contiguous typed arrays: Float64Array = float64, Float32Array = float32. With the trailing
+//   `complex` flag a Float64Array holds complex128 (Float32Array: complex64) as interleaved re,im pairs;
+//   lengths then count array entries (2 per element) and offsets/dims count complex elements.
+// - Matrices are row-major. gemm takes element offsets and leading dimensions; the LAPACK calls take one
+//   whole matrix per array, so batch by passing subarrays (`a.subarray(i * n * n, (i + 1) * n * n)` shares
+//   memory, no copy) and loop.
+// - Calls are synchronous. Arguments are validated before any memory is touched: a wrong argument count or
+//   JS type throws a TypeError with code 'NATIVE_BAD_ARGUMENT'; a number out of range (negative, NaN,
+//   fractional, > 2^31-1 for dims, opcode unknown) or a length that disagrees with the dims/offsets throws a
+//   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
+//   what was expected.
+// - Threads: gradd's own kernels (unary, binary) are single-threaded; OpenBLAS (gemm, LAPACK) owns the
+//   cores. On first load gradd sets OpenBLAS's thread count from GRADD_THREADS, else leaves an explicit
+//   OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism(). A server running K worker threads that
+//   all call BLAS should give each floor(cores / K) threads (setThreads; the count is process-wide).
+// - OpenBLAS 0.3.21 (Debian 12) does not recognise recent Intel CPUs (e.g. Sapphire/Emerald Rapids) and
+//   falls back to slow Prescott kernels, so unless OPENBLAS_CORETYPE is set the loader sets it from
+//   /proc/cpuinfo (AVX-512 -> SkylakeX, AVX2 -> Haswell) before the library is loaded.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type RealArray = Float64Array | Float32Array;
+
+export const UNARY_OPS = [
+  'exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'sinh', 'cosh', 'arcsin', 'arccos', 'arctan', 'sqrt', 'expm1',
+  'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid',
+] as const;
+export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum'] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** x86-64 ISA levels of the elementwise kernels, best first. */
+export type Isa = 'avx512f' | 'avx2' | 'sse2';
+
+/** Codes on the TypeError / RangeError the addon throws for invalid arguments. */
+export type NativeArgumentErrorCode = 'NATIVE_BAD_ARGUMENT' | 'NATIVE_BAD_LENGTH';
+
+export interface NativeAddon {
+  /** Op names for `unary`; an op's index is its code. Equal to UNARY_OPS. */
+  readonly unaryOps: readonly UnaryOp[];
+  /** Op names for `binary`; an op's index is its code. Equal to BINARY_OPS. */
+  readonly binaryOps: readonly BinaryOp[];
+  /** out[i] = op(x[i]). x and out: same type and length; out may be x. SLEEF u10 (<= 1 ulp) for the
+   * transcendental ops; sigmoid = 1 / (1 + exp(-x)). */
+  unary<T extends RealArray>(code: number, x: T, out: T): void;
+  /** out[i] = op(a[i], b[i]); an operand of length 1 broadcasts as a scalar, otherwise a and b have
+   * out's length. Same type for all three; out may be a or b. maximum / minimum propagate NaN. */
+  binary<T extends RealArray>(code: number, a: T, b: T, out: T): void;
+
+  /** ISA levels this CPU runs, best first; the best is active after load. */
+  readonly supportedIsas: readonly Isa[];
+  getIsa(): Isa;
+  /** Selects a supported ISA level for unary/binary (process-wide), e.g. to test the fallbacks. */
+  setIsa(isa: Isa): void;
+
+  /** C[offC..] = alpha * op(A[offA..]) * op(B[offB..]) + beta * C[offC..], row-major (cblas ?gemm). op(A) is
+   * m x k (A is m x k, or k x m when transA), op(B) is k x n, C is m x n. Offsets and leading dimensions
+   * count elements; lda >= max(1, columns of A as stored), likewise ldb, ldc. A, B, C: same typed-array type;
+   * `complex` selects zgemm/cgemm (alpha, beta real). C must not overlap A or B. */
+  gemm<T extends RealArray>(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, A: T, offA: number, lda: number,
+    B: T, offB: number, ldb: number,
+    beta: number, C: T, offC: number, ldc: number,
+    complex?: boolean,
+  ): void;
+
+  /** OpenBLAS's thread count (process-wide), 1..1024. */
+  setThreads(n: number): void;
+  getThreads(): number;
+  /** openblas_get_config() and openblas_get_corename() (the kernel set in use, e.g. 'SkylakeX'). */
+  blasConfig(): { config: string; corename: string };
+
+  /** Does nothing: the floor cost of an N-API call. */
+  noop(): void;
+  /** Validates that x is a Float64Array and returns: the floor cost of a call taking an array. */
+  noopArray(x: Float64Array): void;
+
+  // LAPACK (row-major LAPACKE), one matrix per call. All return LAPACK's info: 0 ok; > 0 numerical failure
+  // (singular, not positive definite, no convergence); < 0 argument -info rejected by LAPACKE, which is how
+  // its NaN check reports a NaN in an input matrix, or -1010/-1011 out of memory. Inputs are never modified;
+  // an out array may be the input array. "Real" arrays (eigenvalues, singular values) have the precision of
+  // the input: Float64Array for float64 / complex128.
+
+  /** outX (n x nrhs) = A^-1 B (?gesv on copies). A: n x n, B: n x nrhs. */
+  solve<T extends RealArray>(A: T, B: T, n: number, nrhs: number, outX: T, complex?: boolean): number;
+  /** out = A^-1 (?getrf + ?getri). */
+  inv<T extends RealArray>(A: T, n: number, out: T, complex?: boolean): number;
+  /** ?getrf: outLU = L (unit diagonal, strictly below) and U (on and above); outPiv (length n) holds
+   * LAPACK's 1-based swaps: row i was swapped with row outPiv[i] - 1, in order i = 0..n-1.
+   * det(A) = prod(diag U) * (-1)^#{i : outPiv[i] != i + 1}. */
+  lu<T extends RealArray>(A: T, n: number, outLU: T, outPiv: Int32Array, complex?: boolean): number;
+  /** out = L, lower triangular with A = L L^H, from A's lower triangle (?potrf 'L'); the upper is zeroed. */
+  cholesky<T extends RealArray>(A: T, n: number, out: T, complex?: boolean): number;
+  /** Symmetric / Hermitian eigendecomposition from A's lower triangle (?syevd / ?heevd, UPLO 'L'):
+   * outW (length n) ascending eigenvalues, outV (n x n) eigenvectors as columns. */
+  eigh<T extends RealArray>(A: T, n: number, outW: T, outV: T, complex?: boolean): number;
+  /** Thin SVD by ?gesdd (full_matrices=false), k = min(m, n): A (m x n) = outU (m x k) diag(outS) outVt
+   * (k x n), outS descending. */
+  svd<T extends RealArray>(A: T, m: number, n: number, outU: T, outS: T, outVt: T, complex?: boolean): number;
+  /** General eigendecomposition by ?geev (right eigenvectors, unit 2-norm columns of outVr): eigenvalues
+   * outWr[j] + i*outWi[j]. Real A: outVr is real in LAPACK's packing: for a conjugate pair (outWi[j] > 0,
+   * outWi[j+1] = -outWi[j]) the vectors are outVr[:, j] +- i*outVr[:, j+1], otherwise outVr[:, j] is real.
+   * Complex A: outVr is complex (n x n). */
+  eig<T extends RealArray>(A: T, n: number, outWr: T, outWi: T, outVr: T, complex?: boolean): number;
+}
+
+export type NativeLoadErrorCode = 'NATIVE_MISSING' | 'NATIVE_LOAD_FAILED';
+
+/** Thrown by loadNative: NATIVE_MISSING when no built addon was found, NATIVE_LOAD_FAILED when one was
+ * found but could not be loaded (dlopen error, e.g. a missing shared library, or a stale build). */
+export class NativeLoadError extends Error {
+  override readonly name = 'NativeLoadError';
+  constructor(readonly code: NativeLoadErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const BUILD_HINT =
+  'Build it with `npm run build:native` (needs the Debian packages libopenblas-dev liblapacke-dev libsleef-dev ' +
+  'cmake g++: `apt-get install -y libopenblas-dev liblapacke-dev libsleef-dev cmake g++`). If npm was run with ' +
+  '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
+
+const FUNCTIONS = [
+  'unary', 'binary', 'getIsa', 'setIsa', 'gemm', 'setThreads', 'getThreads', 'blasConfig', 'noop', 'noopArray',
+  'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig',
+] as const;
+
+/** Where the .node may be: GRADD_NATIVE_PATH alone if set; else next to this file (source tree:
+ * native/index.ts) or, from the compiled dist/native/index.js, in the package's native/build. */
+export function nativeCandidates(): string[] {
+  const override = process.env.GRADD_NATIVE_PATH;
+  if (override) return [resolve(override)];
+  return [
+    new URL('./build/Release/gradd_native.node', import.meta.url),
+    new URL('../../native/build/Release/gradd_native.node', import.meta.url),
+  ].map((url) => fileURLToPath(url));
+}
+
+/** OpenBLAS core type for this CPU, from /proc/cpuinfo flags, or undefined to let OpenBLAS decide. */
+export function openblasCoretype(cpuinfo: string): string | undefined {
+  const line = cpuinfo.split('\n').find((l) => l.startsWith('flags'));
+  const flags = new Set(line?.slice(line.indexOf(':') + 1).trim().split(/\s+/));
+  if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) return 'SkylakeX';
+  if (flags.has('avx2')) return 'Haswell';
+  return undefined;
+}
+
+function setCoretype(): void {
+  if (process.env.OPENBLAS_CORETYPE) return;
+  let cpuinfo: string;
+  try {
+    cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return; // not Linux: leave OpenBLAS's own detection
+  }
+  const coretype = openblasCoretype(cpuinfo);
+  if (coretype) process.env.OPENBLAS_CORETYPE = coretype; // read by OpenBLAS when it is loaded
+}
+
+function defaultThreads(): number | undefined {
+  const gradd = process.env.GRADD_THREADS;
+  if (gradd) {
+    const n = Number(gradd);
+    if (Number.isInteger(n) && n >= 1) return n;
+    process.emitWarning(`GRADD_THREADS must be a positive integer, got '${gradd}'; ignoring it`);
+  }
+  return process.env.OPENBLAS_NUM_THREADS ? undefined : availableParallelism();
+}
+
+function load(): NativeAddon {
+  const candidates = nativeCandidates();
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new NativeLoadError('NATIVE_MISSING', `gradd's native addon is not built (looked in ${candidates.join(', ')}). ${BUILD_HINT}`);
+  }
+  setCoretype();
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (cause) {
+    throw new NativeLoadError(
+      'NATIVE_LOAD_FAILED',
+      `gradd's native addon at ${path} failed to load: ${(cause as Error).message}. ` +
+        'It needs the shared libraries of the Debian packages libopenblas0 liblapacke libsleef3. ' + BUILD_HINT,
+      { cause },
+    );
+  }
+  const stale =
+    FUNCTIONS.filter((f) => typeof addon[f] !== 'function').join(', ') ||
+    (String(addon.unaryOps) !== String(UNARY_OPS) || String(addon.binaryOps) !== String(BINARY_OPS) ? 'op lists' : '');
+  if (stale) {
+    throw new NativeLoadError('NATIVE_LOAD_FAILED', `gradd's native addon at ${path} is stale (differs in: ${stale}). ${BUILD_HINT}`);
+  }
+  const threads = defaultThreads();
+  if (threads !== undefined) addon.setThreads(Math.min(threads, 1024));
+  return addon;
+}
+
+let cached: { addon: NativeAddon } | { error: unknown } | undefined;
+
+/** The addon, loaded once per process (per worker thread). Throws NativeLoadError when unavailable. */
+export function loadNative(): NativeAddon {
+  if (!cached) {
+    try {
+      cached = { addon: load() };
+    } catch (error) {
+      cached = { error };
+    }
+  }
+  if ('error' in cached) throw cached.error;
+  return cached.addon;
+}
+
+/** Whether loadNative() succeeds; never throws. */
+export function nativeAvailable(): boolean {
+  try {
+    loadNative();
+    return true;
+  } catch {
+    return false;
+  }
+}

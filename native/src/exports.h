@@ -1,0 +1,12 @@
+// Each file registers its exports on the addon object.
+#pragma once
+
+#include <napi.h>
+
+namespace gradd {
+
+void registerElementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc
+void registerBlas(Napi::Env env, Napi::Object exports);         // blas.cc
+void registerLapack(Napi::Env env, Napi::Object exports);       // lapack.cc
+
+}  // namespace gradd

@@ -1,0 +1,45 @@
+// Elementwise kernels, compiled once per x86-64 ISA level (kernels_{sse2,avx2,avx512}.cc) and chosen at
+// run time by elementwise.cc. The op lists fix the opcodes: an op's index is its code in JS.
+#pragma once
+
+#include <cstddef>
+
+namespace gradd {
+
+#define GRADD_UNARY_OPS(X)                                                                                \
+  X(exp) X(log) X(sin) X(cos) X(tan) X(tanh) X(sinh) X(cosh) X(arcsin) X(arccos) X(arctan) X(sqrt) X(expm1) \
+  X(log1p) X(negative) X(abs) X(square) X(reciprocal) X(sigmoid)
+#define GRADD_BINARY_OPS(X) X(add) X(subtract) X(multiply) X(divide) X(power) X(maximum) X(minimum)
+
+#define GRADD_ENUM(name) name,
+#define GRADD_NAME(name) #name,
+enum class Unary { GRADD_UNARY_OPS(GRADD_ENUM) count };
+enum class Binary { GRADD_BINARY_OPS(GRADD_ENUM) count };
+constexpr const char* kUnaryNames[] = {GRADD_UNARY_OPS(GRADD_NAME)};
+constexpr const char* kBinaryNames[] = {GRADD_BINARY_OPS(GRADD_NAME)};
+#undef GRADD_ENUM
+#undef GRADD_NAME
+constexpr size_t kUnaryCount = size_t(Unary::count);
+constexpr size_t kBinaryCount = size_t(Binary::count);
+
+// y[i] = f(x[i]); y may be x.
+template <class T>
+using UnaryFn = void (*)(const T* x, T* y, size_t n);
+// y[i] = f(a[i], b[i]), where a scalar operand (aScalar/bScalar) stands for a[0] (b[0]) at every i.
+template <class T>
+using BinaryFn = void (*)(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n);
+
+struct Kernels {
+  const char* isa;
+  UnaryFn<double> unaryF64[kUnaryCount];
+  UnaryFn<float> unaryF32[kUnaryCount];
+  BinaryFn<double> binaryF64[kBinaryCount];
+  BinaryFn<float> binaryF32[kBinaryCount];
+};
+
+// Only call a table's functions on a CPU that has its ISA (elementwise.cc checks).
+const Kernels& kernelsSse2();
+const Kernels& kernelsAvx2();    // AVX2 + FMA
+const Kernels& kernelsAvx512();  // AVX-512F
+
+}  // namespace gradd

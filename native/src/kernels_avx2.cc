@@ -1,0 +1,22 @@
+// Elementwise kernels for AVX2 + FMA (compiled with -mavx2 -mfma): only for CPUs that have both.
+#include <sleef.h>
+
+#include "kernels.h"
+
+namespace gradd {
+namespace {
+
+using VD = __m256d;
+using VF = __m256;
+#define SLEEF_D(fn) Sleef_##fn##d4_u10avx2
+#define SLEEF_F(fn) Sleef_##fn##f8_u10avx2
+#include "kernels_impl.h"
+
+}  // namespace
+
+const Kernels& kernelsAvx2() {
+  static const Kernels k = makeKernels("avx2");
+  return k;
+}
+
+}  // namespace gradd

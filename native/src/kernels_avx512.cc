@@ -1,0 +1,22 @@
+// Elementwise kernels for AVX-512F (compiled with -mavx512f -mfma): only for CPUs that have it.
+#include <sleef.h>
+
+#include "kernels.h"
+
+namespace gradd {
+namespace {
+
+using VD = __m512d;
+using VF = __m512;
+#define SLEEF_D(fn) Sleef_##fn##d8_u10avx512f
+#define SLEEF_F(fn) Sleef_##fn##f16_u10avx512f
+#include "kernels_impl.h"
+
+}  // namespace
+
+const Kernels& kernelsAvx512() {
+  static const Kernels k = makeKernels("avx512f");
+  return k;
+}
+
+}  // namespace gradd

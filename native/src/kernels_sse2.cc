@@ -1,0 +1,22 @@
+// Elementwise kernels for Baseline x86-64 (SSE2): every x86-64 CPU runs these.
+#include <sleef.h>
+
+#include "kernels.h"
+
+namespace gradd {
+namespace {
+
+using VD = __m128d;
+using VF = __m128;
+#define SLEEF_D(fn) Sleef_##fn##d2_u10sse2
+#define SLEEF_F(fn) Sleef_##fn##f4_u10sse2
+#include "kernels_impl.h"
+
+}  // namespace
+
+const Kernels& kernelsSse2() {
+  static const Kernels k = makeKernels("sse2");
+  return k;
+}
+
+}  // namespace gradd
