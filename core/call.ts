@@ -9,8 +9,9 @@ const isComplexScalar = (x: unknown): x is Complex =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && typeof (x as Complex).re === 'number' && typeof (x as Complex).im === 'number' && Object.keys(x).length === 2;
 
 /** Engine values pass through; JS scalars become weak 0-d arrays (they adopt the other operand's dtype). */
-export function toValue(x: unknown, where: string): Value {
+export function toValue(x: unknown, where: string | (() => string)): Value {
   if (x instanceof NDArray || x instanceof Box) return x;
+  if (typeof where === 'function') where = where();
   let a: NDArray;
   if (typeof x === 'number') a = NDArray.scalar(x, Number.isInteger(x) ? 'int64' : 'float64');
   else if (typeof x === 'boolean') a = NDArray.scalar(x ? 1 : 0, 'bool');
@@ -25,12 +26,12 @@ export function toValue(x: unknown, where: string): Value {
 function arrayArgs(op: OpDef, args: readonly unknown[]): Value[] {
   if (op.arity === 'variadic') {
     const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
-    return list.map((x: unknown, i: number) => toValue(x, `${op.name} argument ${i}`));
+    return list.map((x: unknown, i: number) => toValue(x, () => `${op.name} argument ${i}`));
   }
   const min = op.minArity ?? op.arity;
   if (args.length < min || args.length > op.arity)
     fail('BAD_ARGUMENT', `${op.name} takes ${min === op.arity ? op.arity : `${min} to ${op.arity}`} array argument${op.arity === 1 ? '' : 's'}, got ${args.length}`);
-  return args.map((x, i) => toValue(x, `${op.name} argument ${i}`));
+  return args.map((x, i) => toValue(x, () => `${op.name} argument ${i}`));
 }
 
 /** Calls a catalog op by NumPy's dotted name, array arguments in order, other parameters by NumPy's name. */
@@ -54,7 +55,7 @@ const isOperand = (x: unknown) =>
  */
 export function npFunction(op: OpDef): (...a: unknown[]) => Out {
   const names = op.attrs ?? [];
-  return (...a: unknown[]) => {
+  const general = (...a: unknown[]) => {
     const attrs: Attrs = {};
     if (a.length && isOptions(a[a.length - 1]) && (op.arity === 'variadic' ? a.length > 1 : a.length > (op.minArity ?? op.arity)))
       for (const [k, v] of Object.entries(a.pop() as object)) if (v !== undefined) attrs[snake(k)] = v;
@@ -72,4 +73,16 @@ export function npFunction(op: OpDef): (...a: unknown[]) => Out {
     });
     return applyOp(op, arrayArgs(op, arrays), attrs);
   };
+  if (op.minArity !== undefined) return general;
+  // The common calls np.tanh(x) and np.add(x, y) skip the argument parsing.
+  const w0 = () => `${op.name} argument 0`, w1 = () => `${op.name} argument 1`;
+  if (op.arity === 1) return function (x: unknown) {
+    return arguments.length === 1 && isOperand(x) ? applyOp(op, [toValue(x, w0)], NO_ATTRS) : general(...arguments);
+  };
+  if (op.arity === 2) return function (x: unknown, y: unknown) {
+    return arguments.length === 2 && isOperand(x) && isOperand(y) ? applyOp(op, [toValue(x, w0), toValue(y, w1)], NO_ATTRS) : general(...arguments);
+  };
+  return general;
 }
+
+const NO_ATTRS: Attrs = Object.freeze({});

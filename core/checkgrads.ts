@@ -71,7 +71,7 @@ function closeTrees(a: any, b: any, o: Required<CheckOptions>, what: string) {
 
 function check(f: Fn, x: any[], o: Required<CheckOptions>, rand: () => number, order: number): void {
   const numJvp = (v: any) => {
-    const hi = f(...vs.axpy(o.eps, v, x)), lo = f(...vs.axpy(-o.eps, v, x));
+    const hi = f(...(vs.axpy(o.eps, v, x) as any[])), lo = f(...(vs.axpy(-o.eps, v, x) as any[]));
     return vs.scale(1 / (2 * o.eps), vs.axpy(-1, lo, hi));
   };
   const argnums = x.map((_, i) => i);

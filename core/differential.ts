@@ -71,9 +71,9 @@ export function makeVjp(f: Fn, argnum: Argnum = 0) {
       const seeds: [RevNode, Value][] = [];
       outLeaves.forEach((l, i) => { if (l instanceof Box && l.trace === trace) seeds.push([l.node as RevNode, leafValue(gl[i], 'a cotangent')]); });
       if (!seeds.length) warnIndependent();
-      const grads = seeds.length ? backward(seeds) : new Map();
-      const res = nums.map((n, k) => unleaves(args[n], leafLists[k].vals.map((v, j) =>
-        asGiven((grads.get(starts[k][j]) as Value | undefined) ?? zerosLike(v), leafLists[k].ls[j]))));
+      const grads = seeds.length ? backward(seeds, starts.flat()) : [];
+      let j = 0;
+      const res = nums.map((n, k) => unleaves(args[n], leafLists[k].vals.map((v, i) => asGiven(grads[j++] ?? zerosLike(v), leafLists[k].ls[i]))));
       return Array.isArray(argnum) ? res : res[0];
     };
     return [vjp, unboxAt(out, trace)];

@@ -63,6 +63,7 @@ export const floatDtype = (d: DType): DType => (kindOf(d) < 2 ? 'float64' : d);
 
 /** NumPy's result_type for operands, where weak ones (JS scalars) defer to the strong ones. */
 export function resultType(...ops: readonly { dtype: DType; weak?: boolean }[]): DType {
+  if (ops.length === 2 && ops[0].dtype === ops[1].dtype) return ops[0].dtype;
   const strong = ops.filter((o) => !o.weak);
   if (strong.length === 0) return ops.map((o) => o.dtype).reduce(promote);
   let d = strong.map((o) => o.dtype).reduce(promote);

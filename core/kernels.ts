@@ -4,7 +4,8 @@ import { fail, fmtShape } from './errors.js';
 import { NDArray, sizeOf } from './ndarray.js';
 import { nativeKernels } from './native.js';
 
-export function broadcastShapes(where: string, ...shapes: (readonly number[])[]): number[] {
+export function broadcastShapes(where: string, ...shapes: (readonly number[])[]): readonly number[] {
+  if (shapes.length === 2 && sameDims(shapes[0], shapes[1])) return shapes[0];
   const nd = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(nd).fill(1);
   for (const s of shapes) {
@@ -17,6 +18,12 @@ export function broadcastShapes(where: string, ...shapes: (readonly number[])[])
   }
   return out;
 }
+
+const sameDims = (a: readonly number[], b: readonly number[]) => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 /** x's strides when viewed with shape `shape` (broadcast axes get stride 0). */
 export function broadcastStrides(x: NDArray, shape: readonly number[]): number[] {

@@ -12,6 +12,9 @@ export class RevNode {
     readonly slot = -1,
     readonly nOut = 0,
   ) {}
+  /** Scratch for `backward`: children not yet processed (-1 outside a pass) and the cotangent so far. */
+  pending = -1;
+  g: Value | (Value | undefined)[] | undefined = undefined;
 }
 
 /** Forward mode: the tangent travels with the value (undefined = symbolic zero). */
@@ -122,43 +125,47 @@ function matchDtype(v: Value, dtype: Value['dtype']): Value {
 
 export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** Runs reverse mode from the seeded nodes; returns the cotangent reaching each leaf (and each node left unvisited). */
-export function backward(seeds: [RevNode, Value][]): Map<RevNode, Value | (Value | undefined)[]> {
-  const pending = new Map<RevNode, number>();
-  const stack = seeds.map(([n]) => n).filter((n, i, all) => all.indexOf(n) === i);
-  const roots = [...stack];
+/**
+ * Runs reverse mode from the seeded nodes and returns the cotangents reaching `leaves`.
+ * Counts and cotangents live on the nodes during the pass (no maps: this loop is the per-op overhead).
+ */
+export function backward(seeds: [RevNode, Value][], leaves: RevNode[]): (Value | undefined)[] {
+  const stack: RevNode[] = [];
+  for (const [n] of seeds) if (n.pending < 0) { n.pending = 0; stack.push(n); }
+  const roots = [...stack], seen = [...stack];
   while (stack.length) {
-    for (const p of stack.pop()!.parents) {
-      const c = pending.get(p);
-      if (c === undefined) { pending.set(p, 1); stack.push(p); } else pending.set(p, c + 1);
-    }
+    for (const p of stack.pop()!.parents) if (p.pending++ < 0) { p.pending = 1; stack.push(p); seen.push(p); }
   }
-  const grads = new Map<RevNode, Value | (Value | undefined)[]>();
-  for (const [n, g] of seeds) grads.set(n, addTo(grads.get(n) as Value | undefined, g));
-  const ready = roots.filter((n) => !pending.has(n));
+  try {
+    return run(seeds, roots, leaves);
+  } finally {
+    for (const n of seen) { n.pending = -1; n.g = undefined; }
+  }
+}
+
+function run(seeds: [RevNode, Value][], roots: RevNode[], leaves: RevNode[]): (Value | undefined)[] {
+  for (const [n, g] of seeds) n.g = addTo(n.g as Value | undefined, g);
+  const ready = roots.filter((n) => n.pending === 0);
+  const isLeaf = new Set(leaves);
   while (ready.length) {
     const node = ready.pop()!;
-    const gn = grads.get(node);
+    const gn = node.g;
     if (gn !== undefined && node.parents.length) {
       if (node.slot >= 0) {
         const p = node.parents[0];
-        const acc = (grads.get(p) as (Value | undefined)[] | undefined) ?? new Array(p.nOut).fill(undefined);
+        const acc = (p.g as (Value | undefined)[] | undefined) ?? new Array(p.nOut).fill(undefined);
         acc[node.slot] = addTo(acc[node.slot], gn as Value);
-        grads.set(p, acc);
+        p.g = acc;
       } else {
         const gs = node.vjp!(gn);
-        node.parents.forEach((p, k) => {
-          const gk = gs[k];
-          if (gk !== undefined) grads.set(p, addTo(grads.get(p) as Value | undefined, gk));
-        });
+        for (let k = 0; k < gs.length; k++) {
+          const gk = gs[k], p = node.parents[k];
+          if (gk !== undefined) p.g = p.g === undefined ? gk : addTo(p.g as Value, gk);
+        }
       }
-      grads.delete(node);
     }
-    for (const p of node.parents) {
-      const c = pending.get(p)! - 1;
-      pending.set(p, c);
-      if (c === 0) ready.push(p);
-    }
+    if (!isLeaf.has(node)) node.g = undefined;
+    for (const p of node.parents) if (--p.pending === 0) ready.push(p);
   }
-  return grads;
+  return leaves.map((n) => n.g as Value | undefined);
 }
