@@ -3,3 +3,4 @@ import './unary.js';
 import './binary.js';
 import './reduce.js';
 import './shape.js';
+import './indexing.js';
