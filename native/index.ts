@@ -109,6 +109,25 @@ export interface NativeAddon {
    * outWi[j+1] = -outWi[j]) the vectors are outVr[:, j] +- i*outVr[:, j+1], otherwise outVr[:, j] is real.
    * Complex A: outVr is complex (n x n). */
   eig<T extends RealArray>(A: T, n: number, outWr: T, outWi: T, outVr: T, complex?: boolean): number;
+
+  // More LAPACK (lapack_extra.cc), same conventions.
+
+  /** outX (n x nrhs) = op(A)^-1 B (?trtrs) from A's lower or upper triangle; trans 0: A, 1: A^T, 2: A^H;
+   * unitDiagonal: A's diagonal is taken as ones. info > 0: A[info-1, info-1] is zero. */
+  solveTriangular<T extends RealArray>(A: T, B: T, n: number, nrhs: number, lower: boolean, trans: 0 | 1 | 2,
+    unitDiagonal: boolean, outX: T, complex?: boolean): number;
+  /** outX (n x nrhs) = A^-1 B (?gbsv) for the band matrix A in SciPy's layout: AB is (kl+ku+1) x n with
+   * AB[ku + i - j, j] = A[i, j]. */
+  solveBanded<T extends RealArray>(AB: T, B: T, n: number, kl: number, ku: number, nrhs: number, outX: T, complex?: boolean): number;
+  /** Full SVD by ?gesdd (full_matrices=true): A (m x n) = outU (m x m) diag(outS) outVt (n x n)[:min(m,n)]. */
+  svdFull<T extends RealArray>(A: T, m: number, n: number, outU: T, outS: T, outVt: T, complex?: boolean): number;
+  /** out = the principal square root of A (Schur decomposition by ?gees, then the recursive triangular root
+   * with ?trsyl). info > 0: the Schur decomposition did not converge; info = n + 1 (real A only): A has a
+   * negative real eigenvalue, so its root is complex (out untouched; call again with A as complex). */
+  sqrtm<T extends RealArray>(A: T, n: number, out: T, complex?: boolean): number;
+  /** outX (m x n) solves A X + X B = Q, A m x m, B n x n (Bartels-Stewart: ?gees, ?trsyl). info > 0: a
+   * Schur decomposition did not converge. */
+  sylvester<T extends RealArray>(A: T, B: T, Q: T, m: number, n: number, outX: T, complex?: boolean): number;
 }
 
 export type NativeLoadErrorCode = 'NATIVE_MISSING' | 'NATIVE_LOAD_FAILED';
@@ -129,7 +148,8 @@ const BUILD_HINT =
 
 const FUNCTIONS = [
   'unary', 'binary', 'getIsa', 'setIsa', 'gemm', 'setThreads', 'getThreads', 'blasConfig', 'noop', 'noopArray',
-  'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig',
+  'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
+  'sylvester',
 ] as const;
 
 /** Where the .node may be: GRADD_NATIVE_PATH alone if set; else next to this file (source tree:

@@ -42,7 +42,20 @@ const comparison = (name: string, f: (a: number, b: number) => boolean, cf: C2 |
 
 /** Where x is the extremum: 1, or ½ at ties (autograd's balanced_eq), as a constant. */
 const balanced = (x: Value, ans: Value, y: Value) => div(equal(x, ans), add(equal(x, y), 1));
-const fmod = (a: number, b: number) => { const r = a % b; return r !== 0 && (r < 0) !== (b < 0) ? r + b : r; };
+// NumPy's npy_divmod: the remainder takes b's sign (a zero one too) and the floor quotient agrees with it.
+const pyMod = (a: number, b: number) => { const r = a % b; return r === 0 ? (b < 0 ? -0 : 0) : (r < 0) !== (b < 0) ? r + b : r; };
+function floorDiv(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const r = a % b, q = (a - r) / b - (r !== 0 && (r < 0) !== (b < 0) ? 1 : 0);
+  if (q === 0) { const s = a / b; return s < 0 || Object.is(s, -0) ? -0 : 0; }
+  const f = Math.floor(q);
+  return q - f > 0.5 ? f + 1 : f;
+}
+// C's pow, where JS's ** differs: 1 ** y = 1 (y = ±∞, NaN), (−1) ** ±∞ = 1.
+const powC = (a: number, b: number) => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : a ** b);
+// log(eˣ + eʸ) and log2(2ˣ + 2ʸ); x = y first, so that ∞ + ∞ is ∞, as NumPy.
+const logaddexp = (a: number, b: number) => (a === b ? a + Math.LN2 : Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b))));
+const logaddexp2 = (a: number, b: number) => (a === b ? a + 1 : Math.max(a, b) + Math.log1p(2 ** -Math.abs(a - b)) / Math.LN2);
 const safeLog = (x: Value) => log(where(equal(x, 0), 1, x));
 
 defop(
@@ -51,19 +64,20 @@ defop(
   binary('multiply', (a, b) => a * b, C.cmul, (_a, _x, y) => y, (_a, x) => x, 'same', 'multiply'),
   binary('divide', (a, b) => a / b, C.cdiv, (_a, _x, y) => div(1, y), (ans, _x, y) => neg(div(ans, y)), 'float', 'divide'),
   binary('true_divide', (a, b) => a / b, C.cdiv, (_a, _x, y) => div(1, y), (ans, _x, y) => neg(div(ans, y)), 'float', 'divide'),
-  binary('power', (a, b) => a ** b, C.cpow, (_a, x, y) => mul(y, pow(x, sub(y, 1))), (ans, x) => mul(safeLog(x), ans), 'same', 'power'),
+  // ∂/∂x = y·x^(y−1) with the exponent 1 where y = 0, so that it is 0 there even at x = 0 (autograd).
+  binary('power', powC, C.cpow, (_a, x, y) => mul(y, pow(x, where(equal(y, 0), 1, sub(y, 1)))), (ans, x) => mul(safeLog(x), ans), 'same', 'power'),
   binary('maximum', (a, b) => (a >= b || Number.isNaN(a) ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', 'maximum'),
   binary('minimum', (a, b) => (a <= b || Number.isNaN(a) ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', 'minimum'),
   binary('fmax', (a, b) => (Number.isNaN(b) || a >= b ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x)),
   binary('fmin', (a, b) => (Number.isNaN(b) || a <= b ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x)),
-  binary('logaddexp', (a, b) => { const m = Math.max(a, b); return m === -Infinity ? m : m + Math.log1p(Math.exp(-Math.abs(a - b))); }, null,
+  binary('logaddexp', logaddexp, null,
     (ans, x) => exp(sub(x, ans)), (ans, _x, y) => exp(sub(y, ans)), 'float'),
-  binary('logaddexp2', (a, b) => { const m = Math.max(a, b); return m === -Infinity ? m : m + Math.log2(1 + 2 ** -Math.abs(a - b)); }, null,
+  binary('logaddexp2', logaddexp2, null,
     (ans, x) => pow(2, sub(x, ans)), (ans, _x, y) => pow(2, sub(y, ans)), 'float'),
   binary('arctan2', Math.atan2, null, (_a, x, y) => div(y, add(square(x), square(y))), (_a, x, y) => div(neg(x), add(square(x), square(y))), 'float'),
   binary('hypot', Math.hypot, null, (ans, x) => div(x, ans), (ans, _x, y) => div(y, ans), 'float'),
-  binary('mod', fmod, null, () => 1, (_a, x, y) => neg(floor(div(x, y)))),
-  binary('remainder', fmod, null, () => 1, (_a, x, y) => neg(floor(div(x, y)))),
+  binary('mod', pyMod, null, () => 1, (_a, x, y) => neg(floor(div(x, y)))),
+  binary('remainder', pyMod, null, () => 1, (_a, x, y) => neg(floor(div(x, y)))),
   comparison('equal', (a, b) => a === b, (ar, ai, br, bi, o) => { o[0] = +(ar === br && ai === bi); }),
   comparison('not_equal', (a, b) => a !== b, (ar, ai, br, bi, o) => { o[0] = +(ar !== br || ai !== bi); }),
   comparison('less', (a, b) => a < b),
@@ -73,5 +87,5 @@ defop(
   comparison('logical_and', (a, b) => !!a && !!b),
   comparison('logical_or', (a, b) => !!a || !!b),
   comparison('logical_xor', (a, b) => !a !== !b),
-  { ...elementwise2('floor_divide', (a, b) => Math.floor(a / b), null, 'same'), nondiff: true },
+  { ...elementwise2('floor_divide', floorDiv, null, 'same'), nondiff: true },
 );

@@ -2,5 +2,10 @@
 import './unary.js';
 import './binary.js';
 import './reduce.js';
+import './products.js';
+import './special.js';
 import './shape.js';
 import './indexing.js';
+import './fft.js';
+import './linalg.js';
+import './scipy_linalg.js';

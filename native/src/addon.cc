@@ -23,6 +23,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradd::registerElementwise(env, exports);
   gradd::registerBlas(env, exports);
   gradd::registerLapack(env, exports);
+  gradd::registerLapackExtra(env, exports);
   return exports;
 }
 

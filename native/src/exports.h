@@ -8,5 +8,6 @@ namespace gradd {
 void registerElementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc
 void registerBlas(Napi::Env env, Napi::Object exports);         // blas.cc
 void registerLapack(Napi::Env env, Napi::Object exports);       // lapack.cc
+void registerLapackExtra(Napi::Env env, Napi::Object exports);  // lapack_extra.cc
 
 }  // namespace gradd
