@@ -24,7 +24,7 @@ function taylorSine(x: any) {
 console.log('Gradient of sin(pi) is', grad(taylorSine)(Math.PI));
 
 // 3. Logistic regression, trained by gradient descent.
-const sigmoid = (x: any) => np.multiply(0.5, np.add(np.tanh(np.divide(x, 2.0)), 1));
+const sigmoid = (x: any) => np.multiply(0.5, np.add(np.tanh(x), 1));
 const inputs = np.array([[0.52, 1.12, 0.77], [0.88, -1.08, 0.15], [0.52, 0.06, -1.3], [0.74, -2.49, 1.39]]);
 const targets = np.array([true, true, false, true]);
 const trainingLoss = (weights: any) => {
