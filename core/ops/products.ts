@@ -17,7 +17,7 @@ import { broadcastTo, conj, mul, reshape, transpose } from './prims.js';
 
 /** A letter's char code, or -k for the k-th ellipsis dimension counted from the right. */
 type Label = number;
-interface Plan { ins: Label[][]; out: Label[]; size: Map<Label, number> }
+interface Plan { ins: Label[][]; out: Label[]; size: Map<Label, number>; needed?: Set<Label>[] }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const codes = (s: string) => [...s].map((c) => c.charCodeAt(0));
@@ -210,9 +210,10 @@ function pair(A: NDArray, la: Label[], B: NDArray, lb: Label[], needed: Set<Labe
 function contract(p: Plan, arrays: readonly NDArray[], dtype: DType): NDArray {
   const cd = computeDtype(dtype);
   const terms = arrays.map((x, k) => prepare(cast(x, cd), p.ins[k], p.size));
-  const neededAfter = (k: number) => new Set([...p.out, ...terms.slice(k + 1).flatMap(([, l]) => l)]);
-  let [acc, labels] = sumOut(...terms[0], (l) => !neededAfter(0).has(l));
-  for (let k = 1; k < terms.length; k++) [acc, labels] = pair(acc, labels, ...terms[k], neededAfter(k));
+  // Labels still needed after operand k: the output's and those of the operands after k.
+  const needed = (p.needed ??= p.ins.map((_, k) => new Set([...p.out, ...p.ins.slice(k + 1).flat()])));
+  let [acc, labels] = sumOut(...terms[0], (l) => !needed[0].has(l));
+  for (let k = 1; k < terms.length; k++) [acc, labels] = pair(acc, labels, ...terms[k], needed[k]);
   const perm = p.out.map((l) => labels.indexOf(l));
   return cast(view(acc, perm.map((d) => acc.shape[d]), perm.map((d) => acc.strides[d])), dtype);
 }
