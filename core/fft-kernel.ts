@@ -7,9 +7,6 @@ import { NDArray, sizeOf } from './ndarray.js';
 /** An in-place forward DFT, X_k = Σ_j x_j e^{−2πijk/n}, of split re/im arrays of length n. */
 interface Plan { run(re: Float64Array, im: Float64Array): void }
 
-/** Elements per cache block of the small radix-4 stages (64 KiB of re and im). */
-const BLOCK = 4096;
-
 class PowerOfTwo implements Plan {
   private readonly rev: Uint32Array;
   // Stage with half-size h keeps its twiddles e^{−iπk/h}, k < h, at [h, 2h).
@@ -39,28 +36,21 @@ class PowerOfTwo implements Plan {
       }
       h = 2;
     }
-    // The small stages block by block while the block stays in cache, then the large ones over the whole array.
-    const block = Math.min(n, BLOCK);
-    let hb = h;
-    for (let b = 0; b < n; b += block) for (hb = h; 4 * hb <= block; hb <<= 2) this.radix4(re, im, b, b + block, hb);
-    for (h = hb; h < n; h <<= 2) this.radix4(re, im, 0, n, h);
-  }
-
-  /** The stages of half-sizes h and 2h at once over [lo, hi); the second's twiddle for i1, i3 is −i times that for i0, i2. */
-  private radix4(re: Float64Array, im: Float64Array, lo: number, hi: number, h: number): void {
-    const { wr, wi } = this;
-    for (let s = lo; s < hi; s += 4 * h) {
-      for (let k = 0; k < h; k++) {
-        const i0 = s + k, i1 = i0 + h, i2 = i1 + h, i3 = i2 + h;
-        const c1r = wr[h + k], c1i = wi[h + k], c2r = wr[2 * h + k], c2i = wi[2 * h + k];
-        let xr = re[i1] * c1r - im[i1] * c1i, xi = re[i1] * c1i + im[i1] * c1r;
-        const a0r = re[i0] + xr, a0i = im[i0] + xi, a1r = re[i0] - xr, a1i = im[i0] - xi;
-        xr = re[i3] * c1r - im[i3] * c1i; xi = re[i3] * c1i + im[i3] * c1r;
-        const a2r = re[i2] + xr, a2i = im[i2] + xi, a3r = re[i2] - xr, a3i = im[i2] - xi;
-        const yr = a2r * c2r - a2i * c2i, yi = a2r * c2i + a2i * c2r;
-        const zr = a3r * c2i + a3i * c2r, zi = a3i * c2i - a3r * c2r;
-        re[i0] = a0r + yr; im[i0] = a0i + yi; re[i2] = a0r - yr; im[i2] = a0i - yi;
-        re[i1] = a1r + zr; im[i1] = a1i + zi; re[i3] = a1r - zr; im[i3] = a1i - zi;
+    // Radix 4: the stages of half-sizes h and 2h at once; the second's twiddle for i1, i3 is −i times that for i0, i2.
+    for (; h < n; h <<= 2) {
+      for (let s = 0; s < n; s += 4 * h) {
+        for (let k = 0; k < h; k++) {
+          const i0 = s + k, i1 = i0 + h, i2 = i1 + h, i3 = i2 + h;
+          const c1r = wr[h + k], c1i = wi[h + k], c2r = wr[2 * h + k], c2i = wi[2 * h + k];
+          let xr = re[i1] * c1r - im[i1] * c1i, xi = re[i1] * c1i + im[i1] * c1r;
+          const a0r = re[i0] + xr, a0i = im[i0] + xi, a1r = re[i0] - xr, a1i = im[i0] - xi;
+          xr = re[i3] * c1r - im[i3] * c1i; xi = re[i3] * c1i + im[i3] * c1r;
+          const a2r = re[i2] + xr, a2i = im[i2] + xi, a3r = re[i2] - xr, a3i = im[i2] - xi;
+          const yr = a2r * c2r - a2i * c2i, yi = a2r * c2i + a2i * c2r;
+          const zr = a3r * c2i + a3i * c2r, zi = a3i * c2i - a3r * c2r;
+          re[i0] = a0r + yr; im[i0] = a0i + yi; re[i2] = a0r - yr; im[i2] = a0i - yi;
+          re[i1] = a1r + zr; im[i1] = a1i + zi; re[i3] = a1r - zr; im[i3] = a1i - zi;
+        }
       }
     }
   }
