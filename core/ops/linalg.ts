@@ -18,7 +18,8 @@ import { abs, add, conj, div, equal, I, imag, matmul as mm, mul, neg, pow, real,
 export type Buf = Float64Array | Float32Array;
 /** The addon, or loadNative()'s NATIVE_MISSING / NATIVE_LOAD_FAILED error: there is no JS fallback. */
 export const lapack = (): NativeAddon => native() ?? loadNative();
-const width = (d: DType) => (isComplex(d) ? 2 : 1);
+/** Array entries per element: 2 for complex. */
+export const width = (d: DType) => (isComplex(d) ? 2 : 1);
 
 /** x's stack broadcast to `batch`, its `core` trailing dims kept, as C-ordered `dtype` storage (matrix k at k·per). */
 export function stackOf(x: NDArray, batch: readonly number[], core: number, dtype: DType): Buf {
@@ -66,15 +67,23 @@ export function rhsOf(op: string, a: Meta, b: Meta, n: number, what = 'b') {
 
 // ---- Matrix helpers for rules (catalog ops only) ------------------------------------------------------------
 
+/** conj and real, skipped for real arrays (where they are the identity). */
+export const cj = (x: Value) => (isComplex(x.dtype) ? conj(x) : x);
+const re = (x: Value) => (isComplex(x.dtype) ? real(x) : x);
 export const mT = (x: Value) => callOp('swapaxes', [x], { axis1: -1, axis2: -2 }) as Value;
-export const mH = (x: Value) => conj(mT(x));
-/** Constant n×n identity, or a mask from a predicate on (i, j), in x's real dtype. */
-export function constMatrix(n: number, like: { dtype: DType }, f: (i: number, j: number) => number = (i, j) => +(i === j)) {
+export const mH = (x: Value) => cj(mT(x));
+/** A constant n×n mask from a predicate on (i, j), in like's real dtype. */
+export function constMatrix(n: number, like: { dtype: DType }, f: (i: number, j: number) => number) {
   const m = NDArray.zeros([n, n], realDtype(floatDtype(like.dtype)));
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m.data[i * n + j] = f(i, j);
   return m;
 }
-export const eye = (n: number, like: { dtype: DType }) => constMatrix(n, like);
+/** The constant n×n identity in like's real dtype. */
+export function eye(n: number, like: { dtype: DType }) {
+  const m = NDArray.zeros([n, n], realDtype(floatDtype(like.dtype)));
+  for (let i = 0; i < n; i++) m.data[i * (n + 1)] = 1;
+  return m;
+}
 /** v[..., None, :]: scales columns when multiplied into a matrix. */
 export const asRow = (v: Value) => reshape(v, [...v.shape.slice(0, -1), 1, v.shape[v.shape.length - 1]]);
 /** v[..., :, None]. */
@@ -112,10 +121,10 @@ function slogdetKernel(op: string, a: NDArray): { sign: NDArray; logabs: NDArray
     let sr = 1, si = 0, la = 0;
     for (let i = 0; i < n; i++) {
       if (piv[i] !== i + 1) { sr = -sr; si = -si; }
-      const re = lu[(i * n + i) * w], im = cx ? lu[(i * n + i) * w + 1] : 0, h = Math.hypot(re, im);
+      const ur = lu[(i * n + i) * w], ui = cx ? lu[(i * n + i) * w + 1] : 0, h = Math.hypot(ur, ui);
       if (h === 0) { sr = 0; si = 0; la = -Infinity; break; }
       la += Math.log(h);
-      [sr, si] = [(sr * re - si * im) / h, (sr * im + si * re) / h];
+      [sr, si] = [(sr * ur - si * ui) / h, (sr * ui + si * ur) / h];
     }
     s[0] = sr;
     if (cx) s[1] = si;
@@ -210,26 +219,26 @@ function normForward(x: NDArray, p: NormPlan, dtype: DType): NDArray {
 function normDirection(x: Value, ans: Value, p: NormPlan): Value | undefined {
   const { ord, axes } = p, sorted = [...axes].sort((a, b) => a - b);
   const kept = reshape(ans, keepdimsShape(x.shape, sorted));
-  const ax = abs(x), sgn = div(conj(x), where(equal(ax, 0), 1, ax));
-  const ties = (v: Value, at: number[]) => { const m = equal(v, kept); return div(m, sum(m, at, true)); };
   if (ord === 0) return undefined;
-  if (ord === null || ord === 'fro' || (ord === 2 && !p.matrix)) return div(conj(x), kept);
+  if (ord === null || ord === 'fro' || (ord === 2 && !p.matrix)) return div(cj(x), kept);
+  const ax = abs(x), sgn = () => div(cj(x), where(equal(ax, 0), 1, ax));
+  const ties = (v: Value, at: number[]) => { const m = equal(v, kept); return div(m, sum(m, at, true)); };
   if (!p.matrix) {
-    if (ord === 1) return sgn;
-    if (ord === Infinity || ord === -Infinity) return mul(sgn, ties(ax, sorted));
-    return div(mul(conj(x), pow(ax, (ord as number) - 2)), pow(kept, (ord as number) - 1));
+    if (ord === 1) return sgn();
+    if (ord === Infinity || ord === -Infinity) return mul(sgn(), ties(ax, sorted));
+    return div(mul(cj(x), pow(ax, (ord as number) - 2)), pow(kept, (ord as number) - 1));
   }
   const [r, c] = axes;
   if (ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity) {
     const along = Math.abs(ord) === 1 ? r : c;
-    return mul(sgn, ties(sum(ax, along, true), [r + c - along]));
+    return mul(sgn(), ties(sum(ax, along, true), [r + c - along]));
   }
   // 'nuc' and ±2 through the SVD of the matrices with their axes moved last.
   const rest = [...Array(x.shape.length).keys()].filter((d) => !axes.includes(d)), perm = [...rest, r, c];
   const [u, , vh] = svd(transpose(x, perm), { full_matrices: false });
   const k = Math.min(x.shape[r], x.shape[c]), j = ord === 2 ? 0 : k - 1;
   const uv = ord === 'nuc' ? mm(u, vh) : mm(block(u, [null, null], [j, j + 1]), block(vh, [j, j + 1], [null, null]));
-  return conj(transpose(uv, perm.map((_, d) => perm.indexOf(d))));
+  return cj(transpose(uv, perm.map((_, d) => perm.indexOf(d))));
 }
 
 // ---- SVD rules -------------------------------------------------------------------------------------------------
@@ -252,15 +261,15 @@ function svdThinVjp(x: Value, [u, s, vh]: Value[], [gu, gs, gvh]: (Value | undef
     const vtgv = mm(mT(v), gv);
     t = add(t, mul(asCol(s), mul(f, sub(vtgv, mH(vtgv)))));
   }
-  t = mm(mm(conj(u), t), mT(v));
+  t = mm(mm(cj(u), t), mT(v));
   if (m > k && gu !== undefined) t = add(t, mT(mm(mm(div(v, asRow(s)), mT(gu)), sub(eye(m, x), mm(u, mH(u))))));
-  if (n > k && gv !== undefined) t = add(t, conj(mm(mm(div(u, asRow(s)), mT(gv)), sub(eye(n, x), mm(v, mH(v))))));
+  if (n > k && gv !== undefined) t = add(t, cj(mm(mm(div(u, asRow(s)), mT(gv)), sub(eye(n, x), mm(v, mH(v))))));
   return t;
 }
 const square2 = (v: Value) => mul(v, v);
 const zerosOf = (x: Meta, core: number[]) => NDArray.zeros([...x.shape.slice(0, -2), ...core], x.dtype);
 
-/** The thin SVD's tangents [dU, dS, dVh] (dU's diagonal gauge as autograd's VJP: Uᴴ dU has i·Im(diag P)/s). */
+/** The thin SVD's tangents [dU, dS, dVh], P = Uᴴ dA V; the phase gauge puts i·Im(P_kk)/s_k on Uᴴ dU's diagonal, 0 on Vᴴ dV's. */
 function svdThinJvp(t: Value, [u, s, vh]: Value[]): Value[] {
   const [m, n] = t.shape.slice(-2), k = Math.min(m, n), v = mH(vh), cx = isComplex(u.dtype);
   const p = mm(mm(mH(u), t), v), sr = asRow(s), sc = asCol(s), f = coupling(square2(s));
@@ -269,7 +278,7 @@ function svdThinJvp(t: Value, [u, s, vh]: Value[]): Value[] {
   let dv = mm(v, mul(f, add(mul(sc, p), mul(mH(p), sr))));
   if (m > k) du = add(du, div(mm(sub(eye(m, t), mm(u, mH(u))), mm(t, v)), sr));
   if (n > k) dv = add(dv, div(mm(sub(eye(n, t), mm(v, mH(v))), mm(mH(t), u)), sr));
-  return [du, real(diagOf(p)), mH(dv)];
+  return [du, re(diagOf(p)), mH(dv)];
 }
 
 /**
@@ -278,7 +287,7 @@ function svdThinJvp(t: Value, [u, s, vh]: Value[]): Value[] {
  * them orthogonal, dW = −U₁ dU₁ᴴ W, so a cotangent that depends on them only through their span (WWᴴ) gets
  * its exact gradient; a cotangent on the arbitrary basis itself has none.
  */
-const extraToThin = (q1: Value, w: Value, g1: Value | undefined, gw: Value) => sub(g1 ?? NDArray.zeros(q1.shape, q1.dtype), conj(mm(mm(w, mT(gw)), q1)));
+const extraToThin = (q1: Value, w: Value, g1: Value | undefined, gw: Value) => sub(g1 ?? NDArray.zeros(q1.shape, q1.dtype), cj(mm(mm(w, mT(gw)), q1)));
 function svdFullVjp(x: Value, [u, s, vh]: Value[], [gu, gs, gvh]: (Value | undefined)[]): Value {
   const [m, n] = x.shape.slice(-2), k = Math.min(m, n), all: [null, null] = [null, null];
   const u1 = block(u, all, [0, k]), vh1 = block(vh, [0, k], all);
@@ -338,7 +347,7 @@ defop(
     },
     jvp: (t, [sign], [x]) => {
       const dlog = traceOf(inv(x), t);
-      return [isComplex(x.dtype) ? mul(sign, mul(I, imag(dlog))) : undefined, real(dlog)] as Value[];
+      return [isComplex(x.dtype) ? mul(sign, mul(I, imag(dlog))) : undefined, re(dlog)] as Value[];
     },
   },
   {
@@ -364,6 +373,7 @@ defop(
   },
   {
     name: 'linalg.cholesky', arity: 1,
+    doc: 'Reads the lower triangle; derivatives are along Hermitian directions, the VJP in symmetric form (autograd).',
     infer: out1('linalg.cholesky'),
     forward: ([a]) => {
       const { n, batch, dtype } = squareStack('linalg.cholesky', a), per = n * n * width(dtype), A = stackOf(a, batch, 2, dtype);
@@ -398,21 +408,21 @@ defop(
     },
     // Only one triangle is read: the VJP is zero in the other one, with the off-diagonal X + Xᴴ in the read one.
     vjp: ([gw, gv], [w, v], [x], { UPLO = 'L' }) => {
-      const n = w.shape[w.shape.length - 1], vc = conj(v);
+      const n = w.shape[w.shape.length - 1], vc = cj(v);
       let m: Value = gw === undefined ? zerosOf(v, [n, n]) : mul(eye(n, w), asCol(gw));
       if (!isZero(gv)) m = add(m, mul(coupling(w), mm(mT(v), gv)));
       const s = mm(mm(vc, m), mT(v));
-      return add(mul(real(s), eye(n, x)), mul(add(s, mH(s)), strictTriangle(n, x, UPLO)));
+      return add(mul(re(s), eye(n, x)), mul(add(s, mH(s)), strictTriangle(n, x, UPLO)));
     },
     jvp: (t, [w, v], [x], { UPLO = 'L' }) => {
-      const n = w.shape[w.shape.length - 1], low = mul(t, strictTriangle(n, x, UPLO));
-      const m = mm(mm(mH(v), add(add(low, mH(low)), mul(real(t), eye(n, x)))), v);
-      return [real(diagOf(m)), mm(v, mul(coupling(w), m))];
+      const n = w.shape[w.shape.length - 1], off = mul(t, strictTriangle(n, x, UPLO));
+      const m = mm(mm(mH(v), add(add(off, mH(off)), mul(re(t), eye(n, x)))), v);
+      return [re(diagOf(m)), mm(v, mul(coupling(w), m))];
     },
   },
   {
     name: 'linalg.eig', arity: 1, multi: true,
-    // Static rule: complex128. At run time the result is real when every eigenvalue of a real input is (NumPy).
+    doc: 'Static rule (graphs): complex128 [w, v]. At run time the result is real when every eigenvalue of a real input is (NumPy).',
     infer: ([a]) => { const { n, batch } = squareStack('linalg.eig', a); return [{ shape: [...batch, n], dtype: 'complex128' }, { shape: a.shape, dtype: 'complex128' }]; },
     forward: ([a]) => eigForward(a),
     vjp: ([ge, gu], [e, u], [x]) => {
@@ -420,18 +430,19 @@ defop(
       let r: Value = ge === undefined ? zerosOf(u, [n, n]) : mul(eye(n, e), asCol(ge));
       if (gu !== undefined) {
         const f = coupling(e, 1e-20), utgu = mm(ut, gu);
-        r = add(r, sub(mul(f, utgu), mul(f, mm(mm(ut, conj(u)), mul(real(utgu), eye(n, e))))));
+        r = add(r, sub(mul(f, utgu), mul(f, mm(mm(ut, cj(u)), mul(re(utgu), eye(n, e))))));
       }
       return mm(mm(inv(ut), r), ut);
     },
     // dU = U (F∘M + diag c), M = U⁻¹ dA U, with real c keeping the columns at unit norm (the adjoint of the VJP).
     jvp: (t, [e, u]) => {
       const m = mm(mm(inv(u), t), u), c = mm(mm(mH(u), u), mul(coupling(e, 1e-20), m));
-      return [diagOf(m), mm(u, sub(mul(coupling(e, 1e-20), m), mul(real(c), eye(e.shape[e.shape.length - 1], e))))];
+      return [diagOf(m), mm(u, sub(mul(coupling(e, 1e-20), m), mul(re(c), eye(e.shape[e.shape.length - 1], e))))];
     },
   },
   {
     name: 'linalg.svd', arity: 1, attrs: ['full_matrices', 'compute_uv'], multi: true,
+    doc: 'full_matrices=True: the extra singular vectors get gradient only through their span (see svdFullVjp).',
     infer: ([a], { full_matrices = true, compute_uv = true }) => {
       if (a.shape.length < 2) fail('SHAPE_MISMATCH', `linalg.svd: expected a matrix or a stack of them (shape [..., m, n]); got shape ${fmtShape(a.shape)}`);
       const [m, n] = a.shape.slice(-2), k = Math.min(m, n), batch = a.shape.slice(0, -2), dtype = floatDtype(a.dtype);
@@ -479,7 +490,7 @@ defop(
       const t1 = neg(mm(mm(mT(p), g), mT(p)));
       const t2 = mm(mm(sub(eye(m, a), mm(a, p)), mT(g)), mm(p, mH(p)));
       const t3 = mm(mm(mm(mH(p), p), mT(g)), sub(eye(n, a), mm(p, a)));
-      return add(t1, conj(add(t2, t3)));
+      return add(t1, cj(add(t2, t3)));
     },
     jvp: (t, p, [a]) => {
       const [m, n] = a.shape.slice(-2);
@@ -498,7 +509,7 @@ defop(
     },
     jvp: (t, ans, [x], attrs) => {
       const p = normPlan(x, attrs), d = normDirection(x, ans, p);
-      return d ? reshape(sum(real(mul(d, t)), p.axes), ans.shape) : NDArray.zeros(ans.shape, ans.dtype);
+      return d ? reshape(sum(re(mul(d, t)), p.axes), ans.shape) : NDArray.zeros(ans.shape, ans.dtype);
     },
   },
 );
@@ -515,12 +526,12 @@ function eigForward(a: NDArray): NDArray[] {
   const { n, batch, dtype } = squareStack('linalg.eig', a), cx = isComplex(dtype), per = n * n * width(dtype), A = stackOf(a, batch, 2, dtype);
   const rd = realDtype(dtype);
   const [wr, wi, vr] = lapackBatch('linalg.eig', batch, [[rd, [n]], [rd, [n]], [dtype, [n, n]]], () => `eigenvalues did not converge (input of shape ${fmtShape(a.shape)})`,
-    (k, [re, im, v]) => lapack().eig(matrixAt(A, per, k), n, re, im, v, cx));
+    (k, [r, i, v]) => lapack().eig(matrixAt(A, per, k), n, r, i, v, cx));
   const im = wi.values();
   if (!cx && im.every((x) => x === 0)) return [wr, vr];
-  const count = sizeOf(batch), w = NDArray.zeros([...batch, n], 'complex128'), re = wr.values(), vv = vr.values();
-  for (let i = 0; i < count * n; i++) { w.data[2 * i] = re[i]; w.data[2 * i + 1] = im[i]; }
-  if (cx) return [w, new NDArray(vv, vr.shape, 'complex128')];
+  const count = sizeOf(batch), w = NDArray.zeros([...batch, n], 'complex128'), wre = wr.values(), vv = vr.values();
+  for (let i = 0; i < count * n; i++) { w.data[2 * i] = wre[i]; w.data[2 * i + 1] = im[i]; }
+  if (cx) return [w, vr];
   const v = NDArray.zeros(vr.shape, 'complex128');
   for (let b = 0; b < count; b++)
     for (let j = 0; j < n; j++) {

@@ -6,10 +6,9 @@ import { DType, floatDtype, isComplex, realDtype, resultType } from '../dtype.js
 import { fail, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../kernels.js';
 import { NDArray } from '../ndarray.js';
-import { asCol, constMatrix, lapack, lapackBatch, matrixAt, mH, mT, rhsOf, squareStack, stackOf } from './linalg.js';
-import { conj, matmul as mm, mul, neg, reshape, sum } from './prims.js';
+import { asCol, cj, constMatrix, lapack, lapackBatch, matrixAt, mH, mT, rhsOf, squareStack, stackOf, width } from './linalg.js';
+import { matmul as mm, mul, neg, reshape, sum } from './prims.js';
 
-const width = (d: DType) => (isComplex(d) ? 2 : 1);
 const singular = (what: string, x: Meta) => (info: number) =>
   `singular matrix: ${what} of shape ${fmtShape(x.shape)} has a zero pivot at diagonal ${info - 1}`;
 /** A solution shaped as the right-hand side b was: a vector b's column form back to a vector. */
@@ -33,7 +32,7 @@ const op = (x: Value, code: number) => (code === 0 ? x : code === 1 ? mT(x) : mH
 /** op(a)⁻ᵀ g: the cotangent of b (conj(a)⁻¹ g for op = ᴴ, as the map is holomorphic in conj(a) there). */
 function triVjpB(g: Value, a: Value, b: Meta, attrs: Attrs): Value {
   const code = transCode(attrs.trans ?? 0);
-  return likeB(b, solveTri(code === 2 ? conj(a) : a, colOf(b, g), { ...attrs, trans: code === 0 ? 'T' : 'N' }), g.shape);
+  return likeB(b, solveTri(code === 2 ? cj(a) : a, colOf(b, g), { ...attrs, trans: code === 0 ? 'T' : 'N' }), g.shape);
 }
 
 // ---- solve_banded: row r of ab holds the diagonal u − r, A[j + r − u, j] = ab[r, j] ---------------------------------
@@ -83,7 +82,7 @@ defop(
     vjp: [
       (g, ans, [a, b], attrs) => {
         const code = transCode(attrs.trans ?? 0), v = colOf(b, triVjpB(g, a, b, attrs)), x = colOf(b, ans);
-        const gm = code === 0 ? mm(v, mT(x)) : code === 1 ? mm(x, mT(v)) : conj(mm(x, mT(v)));
+        const gm = code === 0 ? mm(v, mT(x)) : code === 1 ? mm(x, mT(v)) : cj(mm(x, mT(v)));
         return neg(mul(gm, usedTriangle(a, attrs)));
       },
       (g, _ans, [a, b], attrs) => triVjpB(g, a, b, attrs),
@@ -160,8 +159,7 @@ defop(
   },
   {
     name: 'scipy.linalg.sqrtm', arity: 1,
-    // Static rule: the input's float dtype. At run time a real input with a negative real eigenvalue has a
-    // complex principal root and the result is complex128 (SciPy).
+    doc: "Static rule (graphs): the input's float dtype. At run time a real input with a negative real eigenvalue has a complex principal root, and the result is complex128 (SciPy).",
     infer: ([a]) => ({ shape: a.shape, dtype: squareStack('scipy.linalg.sqrtm', a).dtype }),
     forward: ([a]) => {
       const { n, batch, dtype } = squareStack('scipy.linalg.sqrtm', a);
