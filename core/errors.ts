@@ -16,6 +16,8 @@ export const ERRORS = {
   NOT_IMPLEMENTED: { kind: 'type', http: 501, grpc: 'UNIMPLEMENTED' },
   NATIVE_MISSING: { kind: 'type', http: 500, grpc: 'INTERNAL' },
   LINALG_ERROR: { kind: 'range', http: 400, grpc: 'INVALID_ARGUMENT' },
+  MODIFIED_IN_PLACE: { kind: 'type', http: 400, grpc: 'FAILED_PRECONDITION' },
+  READ_ONLY: { kind: 'type', http: 400, grpc: 'INVALID_ARGUMENT' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -39,6 +39,8 @@ export class NDArray extends Tensorish {
   readonly size: number;
   /** A JS scalar turned into an array: it takes the other operand's dtype in promotion (NumPy's NEP 50). */
   weak = false;
+  /** Set when a traced value was written into this array in place: ops then see that traced value. */
+  tracedAs?: import('./tracer.js').Box;
   constructor(
     readonly data: Storage,
     readonly shape: readonly number[],
@@ -125,12 +127,14 @@ export class NDArray extends Tensorish {
   }
 
   override item(): Scalar {
+    if (this.tracedAs) return this.tracedAs.item();
     if (this.size !== 1)
       fail('SHAPE_MISMATCH', `item(): only an array of one element converts to a scalar; this one has shape ${fmtShape(this.shape)}`);
     return scalarOf(this.values(), 0, this.dtype);
   }
 
   override toArray(): Nested {
+    if (this.tracedAs) return this.tracedAs.toArray();
     const v = this.values();
     const build = (dim: number, base: number): Nested => {
       if (dim === this.shape.length) return scalarOf(v, base, this.dtype);

@@ -8,6 +8,7 @@ import { checkShape, NDArray, Nested } from './ndarray.js';
 import { bindMethods } from './tensorish.js';
 import { applyOp, Box } from './tracer.js';
 import './ops/index.js';
+import { at, setItem, updateInPlace } from './inplace.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Namespace = Record<string, any>;
@@ -29,7 +30,7 @@ function build(): { np: Namespace; scipy: Namespace; byName: Namespace } {
 }
 
 const built = build();
-bindMethods(built.byName);
+bindMethods(built.byName, { setItem, updateInPlace });
 
 function inferNested(x: Nested, where: string): { shape: number[]; flat: (number | boolean | { re: number; im: number })[] } {
   const shape: number[] = [];
@@ -79,7 +80,9 @@ function filled(shape: number | readonly number[], value: number, opts: { dtype?
   return a;
 }
 
-function arange(a: number, b?: number, c?: number, opts: { dtype?: DType } = {}): NDArray {
+function arange(...args: (number | { dtype?: DType })[]): NDArray {
+  const opts = typeof args[args.length - 1] === 'object' ? (args.pop() as { dtype?: DType }) : {};
+  const [a, b, c] = args as number[];
   const [start, stop, step] = b === undefined ? [0, a, 1] : [a, b, c ?? 1];
   if (step === 0 || ![start, stop, step].every(Number.isFinite)) fail('BAD_ARGUMENT', `np.arange(${start}, ${stop}, ${step}): bounds must be finite and step non-zero`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
@@ -112,6 +115,7 @@ export const np: Namespace = {
   ndim: (x: unknown) => toValue(x, 'np.ndim').shape.length,
   shape: (x: unknown) => [...toValue(x, 'np.shape').shape],
   size: (x: unknown) => toValue(x, 'np.size').size,
+  at,
   pi: Math.PI, e: Math.E, inf: Infinity, nan: NaN, newaxis: null,
 };
 export const scipy: Namespace = built.scipy;

@@ -6,8 +6,8 @@ type Any = any;
 type ReduceOpts = { axis?: number | number[] | null; keepdims?: boolean; ddof?: number };
 
 // Filled in by np.ts: methods dispatch to the catalog without an import cycle.
-let np: Any;
-export const bindMethods = (ns: Any) => { np = ns; };
+let np: Any, inplace: Any;
+export const bindMethods = (ns: Any, inPlace: Any) => { np = ns; inplace = inPlace; };
 
 /** NumPy's array methods, shared by NDArray and traced values (Box). */
 export abstract class Tensorish {
@@ -50,6 +50,16 @@ export abstract class Tensorish {
   clip(aMin: Any, aMax: Any) { return np.clip(this, aMin, aMax); }
   /** NumPy's `a[...]`: integers, slice strings ('1:3', '::-1', ':'), null (newaxis), '...', index arrays, masks. */
   get(...index: Any[]) { return np.getitem(this, index); }
+  /** NumPy's `a[index] = value`, in place (index: one component or a list, as for get). Returns this array. */
+  set(index: Any, value: Any) { inplace.setItem(this, index, value); return this; }
+  /** `a += b` and friends: in place, keeping a's shape and dtype. Return this array. */
+  addInPlace(b: Any) { inplace.updateInPlace(this, 'add', b); return this; }
+  subInPlace(b: Any) { inplace.updateInPlace(this, 'subtract', b); return this; }
+  mulInPlace(b: Any) { inplace.updateInPlace(this, 'multiply', b); return this; }
+  divInPlace(b: Any) { inplace.updateInPlace(this, 'divide', b); return this; }
+  powInPlace(b: Any) { inplace.updateInPlace(this, 'power', b); return this; }
+  /** A new array with the same values (and no aliasing). */
+  copy() { return np.copy(this); }
 
   sum(opts?: ReduceOpts) { return np.sum(this, opts); }
   mean(opts?: ReduceOpts) { return np.mean(this, opts); }

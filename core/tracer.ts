@@ -3,6 +3,7 @@ import { isComplex, type DType } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { NDArray, type Nested, type Scalar } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
+import { checkUnwritten, mutationEpoch } from './versions.js';
 
 /** Reverse mode: a recorded op application; `slot` ≥ 0 marks output `slot` of a multi-output node. */
 export class RevNode {
@@ -24,7 +25,9 @@ export class FwdNode {
 
 /** A value traced by trace number `trace`; `value` may itself be traced by an outer (lower-numbered) trace. */
 export class Box extends Tensorish {
-  constructor(readonly value: Value, readonly trace: number, readonly node: RevNode | FwdNode) { super(); }
+  constructor(public value: Value, public trace: number, public node: RevNode | FwdNode) { super(); }
+  /** Makes this box stand for `r` from now on: an in-place update of a traced value (copy-on-write). */
+  rebind(r: Box): void { this.value = r.value; this.trace = r.trace; this.node = r.node; }
   get shape(): readonly number[] { return this.value.shape; }
   get dtype(): DType { return this.value.dtype; }
   get size(): number { return this.value.size; }
@@ -39,12 +42,17 @@ let traceCount = 0;
 export const newTrace = () => ++traceCount;
 
 export const unboxAll = (v: Value): NDArray => (v instanceof Box ? unboxAll(v.value) : v);
+const isValue = (v: unknown): v is Value => v instanceof NDArray || v instanceof Box;
 
 const zerosLike = (v: Value) => NDArray.zeros(v.shape, v.dtype);
 
 export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
   let top = 0;
-  for (const a of args) if (a instanceof Box && a.trace > top) top = a.trace;
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i];
+    if (a instanceof NDArray && a.tracedAs) a = args[i] = a.tracedAs;
+    if (a instanceof Box && a.trace > top) top = a.trace;
+  }
   if (top === 0) return op.forward(args as NDArray[], attrs, op.infer(args, attrs));
   if (op.nondiff) return applyOp(op, args.map(unboxAll), attrs);
 
@@ -62,7 +70,9 @@ export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
 
 function recordReverse(op: OpDef, args: Value[], inner: Value[], boxed: number[], ans: Out, attrs: Attrs, trace: number): Out {
   const parents = boxed.map((i) => (args[i] as Box).node as RevNode);
+  const epoch = mutationEpoch();
   const vjp = (g: Value | Value[]) => boxed.map((i) => {
+    if (mutationEpoch() !== epoch) checkUnwritten(op.name, [...inner, ...[ans].flat()].filter(isValue).map(unboxAll), epoch);
     const rule = ruleFor<VjpRule>(op.vjp, i);
     if (!rule) fail('NOT_DIFFERENTIABLE', `${op.name} is not differentiable with respect to argument ${i} in reverse mode`);
     const gi = rule(g, ans, inner, attrs, i) as Value | undefined;

@@ -204,6 +204,15 @@ function scatter(data: Storage, dtype: DType, pos: Float64Array, v: Storage, add
   else for (let k = 0; k < pos.length; k++) data[pos[k]] = v[k];
 }
 
+/** Storage indices of x[plan]'s elements in C order, for an x laid out with `strides` from `offset`. */
+export function positions(p: Plan, strides: readonly number[], offset: number): Float64Array {
+  const l = locate(p, strides, offset);
+  return walk(l.sizes, l.strides, l.base, l.at, l.table);
+}
+
+/** data[pos[k]] = v[k]: assignment through positions from `positions`. */
+export const assign = (data: Storage, dtype: DType, pos: Float64Array, v: Storage) => scatter(data, dtype, pos, v, false);
+
 /** Writes C-ordered values `v` (of the view's dtype) into a strided view of a fresh buffer. */
 export const put = (view: NDArray, v: Storage) => scatter(view.data, view.dtype, walk(view.shape, view.strides, view.offset), v, false);
 
@@ -250,6 +259,33 @@ export function takeIndex(shape: readonly number[], indices: unknown, axis: unkn
   });
 }
 
+/** The op writing `values` into a copy of x at x[index], adding (`add`) or assigning. */
+const scatterInto = (name: string, add: boolean): Pick<OpDef, 'name' | 'arity' | 'attrs' | 'linear' | 'infer' | 'forward'> => ({
+  name, arity: 2, attrs: ['index'], linear: true,
+  infer: ([x, v], { index }) => {
+    const plan = planIndex(x.shape, index, name);
+    const b = broadcastShapes(name, v.shape, plan.shape);
+    if (b.length !== plan.shape.length || b.some((k, i) => k !== plan.shape[i]))
+      fail('SHAPE_MISMATCH', `${name}: values of shape ${fmtShape(v.shape)} do not fit x[index] of shape ${fmtShape(plan.shape)}`);
+    return { shape: x.shape, dtype: resultType(x, v), plan } as Planned;
+  },
+  forward: ([x, v], _a, out: Planned) => {
+    const data = allocate(out.dtype, x.size);
+    data.set(cast(x, out.dtype).values());
+    const vb = new NDArray(v.data, out.plan.shape, v.dtype, broadcastStrides(v, out.plan.shape), v.offset);
+    scatter(data, out.dtype, positions(out.plan, cStrides(x.shape), 0), cast(vb, out.dtype).values(), add);
+    return new NDArray(data, x.shape, out.dtype);
+  },
+});
+
+/** True at the elements of x[index] whose write is the last to its position (the ones an assignment keeps). */
+function lastWrites(shape: readonly number[], index: unknown): NDArray {
+  const plan = planIndex(shape, index, 'index_update');
+  const pos = positions(plan, cStrides(shape), 0), last = new Map<number, number>();
+  pos.forEach((p, k) => last.set(p, k));
+  return NDArray.fromData(Array.from(pos, (p, k) => +(last.get(p) === k)), plan.shape, 'bool');
+}
+
 defop(
   {
     ...gathered('getitem', ['index'], (_s, { index }) => index),
@@ -257,23 +293,17 @@ defop(
     doc: "x[index]: index is a list of integers, slices ({slice: [start, stop, step]} or strings like '1:3', '::-1'), null (newaxis), '...', and integer or boolean arrays",
   },
   {
-    name: 'index_add', arity: 2, attrs: ['index'], linear: true,
-    infer: ([x, v], { index }) => {
-      const plan = planIndex(x.shape, index, 'index_add');
-      const b = broadcastShapes('index_add', v.shape, plan.shape);
-      if (b.length !== plan.shape.length || b.some((k, i) => k !== plan.shape[i]))
-        fail('SHAPE_MISMATCH', `index_add: values of shape ${fmtShape(v.shape)} do not fit x[index] of shape ${fmtShape(plan.shape)}`);
-      return { shape: x.shape, dtype: resultType(x, v), plan } as Planned;
-    },
-    forward: ([x, v], _a, out: Planned) => {
-      const data = allocate(out.dtype, x.size);
-      data.set(cast(x, out.dtype).values());
-      const l = locate(out.plan, cStrides(x.shape), 0), vb = new NDArray(v.data, out.plan.shape, v.dtype, broadcastStrides(v, out.plan.shape), v.offset);
-      scatter(data, out.dtype, walk(l.sizes, l.strides, l.base, l.at, l.table), cast(vb, out.dtype).values(), true);
-      return new NDArray(data, x.shape, out.dtype);
-    },
+    ...scatterInto('index_add', true),
     vjp: [(g) => g, (g, _ans, _args, { index }) => getitem(g, index)],
     doc: "x with values added at x[index]; repeated positions accumulate (the adjoint of getitem)",
+  },
+  {
+    ...scatterInto('index_update', false),
+    vjp: [
+      (g, _ans, _args, { index }) => callOp('index_update', [g, 0], { index }) as Value,
+      (g, _ans, [x], { index }) => callOp('where', [lastWrites(x.shape, index), getitem(g, index), 0]) as Value,
+    ],
+    doc: "x with x[index] set to values (JAX's x.at[index].set(values)); where a position repeats, the last write wins",
   },
   gathered('take', ['indices', 'axis'], (shape, { indices, axis }) => takeIndex(shape, indices, axis, 'take'), true),
 );

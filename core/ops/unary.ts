@@ -5,6 +5,7 @@ import * as C from '../complex.js';
 import { checkDType, DType, floatDtype, isComplex, kindOf, realDtype } from '../dtype.js';
 import { fail } from '../errors.js';
 import { cast, C1, map1, mapC1 } from '../kernels.js';
+import { NDArray } from '../ndarray.js';
 import { add, conj, cos, div, I, imag, mul, neg, real, sin, sinh, sqrt, square, sub, where, equal, cosh, abs } from './prims.js';
 
 type Deriv = (x: Value, ans: Value) => Value | number;
@@ -87,9 +88,10 @@ defop(
   {
     name: 'astype', arity: 1, attrs: ['dtype'], linear: true,
     infer: ([x], { dtype }) => ({ shape: x.shape, dtype: checkDType(dtype, 'astype') }),
-    forward: ([x], { dtype }) => cast(x, dtype),
+    forward: ([x], { dtype }) => (x.dtype === dtype ? copy(x) : cast(x, dtype)), // a new array, as NumPy's astype
     vjp: (g) => g,
   },
+  { ...elementwise('copy', (v) => v, (re, im, o) => { o[0] = re; o[1] = im; }, 'same'), forward: ([x]) => copy(x), linear: true, vjp: (g) => g },
   constant('sign', Math.sign, 'same', (re, im, o) => { const r = Math.hypot(re, im); o[0] = r ? re / r : 0; o[1] = r ? im / r : 0; }),
   constant('floor', Math.floor, 'float'),
   constant('ceil', Math.ceil, 'float'),
@@ -109,9 +111,11 @@ defop({
   nondiff: true,
   forward: ([x], { decimals = 0 }, out: Meta) => {
     const s = 10 ** decimals;
-    return kindOf(x.dtype) < 2 ? x : map1(x, out.dtype, (v) => roundHalfEven(v * s) / s);
+    return kindOf(x.dtype) < 2 ? copy(x) : map1(x, out.dtype, (v) => roundHalfEven(v * s) / s);
   },
 });
+
+const copy = (x: NDArray) => new NDArray(x.values().slice(), x.shape, x.dtype);
 
 function roundHalfEven(v: number): number {
   const r = Math.round(v);

@@ -104,7 +104,7 @@ export const SPECS: Record<string, Spec> = {
   sqrt: unC(POS), square: unC(), reciprocal: unC(NONZERO),
   rad2deg: un(), degrees: un(), deg2rad: un(), radians: un(),
   fabs: un(NONZERO), abs: unC(NONZERO), angle: unC(NONZERO),
-  real: unC(), imag: unC(), conj: unC(),
+  real: unC(), imag: unC(), conj: unC(), copy: unC(),
   astype: { configs: each(UNARY_SHAPES, [{ dtype: 'float64' }, { dtype: 'complex128' }]), complex: true },
   sign: unC(), floor: un(), ceil: un(), trunc: un(), fix: un(), rint: un(), round: { configs: each(UNARY_SHAPES, [{}, { decimals: 1 }]) },
   isfinite: unC(), isnan: unC(), isinf: unC(), signbit: un(), logical_not: unC(),
@@ -185,6 +185,8 @@ export const SPECS: Record<string, Spec> = {
     [[[3]], { index: [int64([0, 2, 2])] }], [[[2, 3]], { index: [mask([1, 0, 1, 1, 0, 0], [2, 3])] }],
     [[[2, 3]], { index: [S(1, null), int64([0, 2])] }], [[[3, 4]], { index: [int64([0, 1, 2, 0]), int64([3, 3, 0, 3])] }], [[[]], { index: [] }]),
   index_add: cx([[[3], []], { index: [1] }], [[[2, 3], [3]], { index: [0] }], [[[3], [3]], { index: [int64([0, 2, 2])] }],
+    [[[2, 3], [2, 2]], { index: [S(null, null), S(1, 3)] }]),
+  index_update: cx([[[3], []], { index: [1] }], [[[2, 3], [3]], { index: [0] }], [[[3], [3]], { index: [int64([0, 2, 2])] }],
     [[[2, 3], [2, 2]], { index: [S(null, null), S(1, 3)] }]),
   take: cx([[[3]], { indices: [0, 2, 2] }], [[[2, 3]], { indices: [1, 0], axis: 1 }], [[[2, 3]], { indices: [[5, 0], [1, 1]] }]),
 
