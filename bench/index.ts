@@ -1,73 +1,113 @@
-// npm run bench: gradd's workloads next to the limits measured in the same run and the reference figures
-// of ../shared/BENCHMARKS.md (HIPS autograd, PyTorch CPU). Writes bench/results/<date>.json.
+// npm run bench: the workloads W1–W8 (bench/workloads.ts) next to the limits measured in the same run and the
+// reference figures of ../shared/BENCHMARKS.md (HIPS autograd, PyTorch CPU). Runs the compiled package (dist/), as
+// users do: tsx would wrap every function. Writes bench/results/<date>.json. About four minutes.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-// The compiled package, as users run it (tsx would add its own wrappers to every function).
-import { np, grad } from 'gradd';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { np } from 'gradd';
 import { loadNative } from '../native/index.js';
 import { fmtTime, time, Timing } from './harness.js';
+import { gemmBound, gemmRate, recordGemms, tanhRate, triadRate } from './limits.js';
+import { w1, w2, w3, w4, w4Adam, w5, w6, w7, w8 } from './workloads.js';
 
 const addon = loadNative();
-const rows: { name: string; timing: Timing; unit?: string; limit?: string; ratio?: string; autograd?: number; pytorch?: number; target?: number }[] = [];
-const add = (r: (typeof rows)[number]) => { rows.push(r); print(r); };
+interface Row {
+  name: string; timing: Timing; unit?: string;
+  limit?: { what: string; ms: number }; // the time the machine's limit allows for this work
+  autograd?: number; pytorch?: number; // reference medians (ms)
+  target?: number; // ms; with targetRatio, a bound on timing / limit instead
+  targetRatio?: number;
+}
+const rows: Row[] = [];
+const add = (r: Row) => { rows.push(r); print(r); };
+const load = loadavg()[0];
 
-// Limits: an empty N-API call; dgemm called straight through the addon on raw buffers.
-const noop = time(() => addon.noop(), { batch: 10000 });
-add({ name: 'limit: empty N-API call', timing: noop });
+console.log(`gradd bench: ${addon.blasConfig().corename}, ${addon.getThreads()} threads, ISA ${addon.getIsa()}, load average ${load.toFixed(2)}` +
+  (load > 0.5 ? ' (the machine is busy: timings are noisy)' : ''));
+console.log(['workload'.padEnd(44), 'median'.padStart(10), '[p10–p90]'.padEnd(24), 'limit'.padEnd(34), 'ratio'.padEnd(8), 'autograd', '  PyTorch', '  target'].join(' '));
+
+// ---- Limits ---------------------------------------------------------------------------------------------------
+const napi = time(() => addon.noop(), { batch: 10000 });
+add({ name: 'limit: empty N-API call', timing: napi });
 const noopArr = new Float64Array(8);
 add({ name: 'limit: N-API call taking a typed array', timing: time(() => addon.noopArray(noopArr), { batch: 10000 }) });
-const n = 1024, flop = 2 * n ** 3;
-const A = Float64Array.from({ length: n * n }, () => Math.random()), B = A.slice(), C = new Float64Array(n * n);
-const direct = time(() => addon.gemm(false, false, n, n, n, 1, A, 0, n, B, 0, n, 0, C, 0, n), { budgetMs: 3000 });
-const peak = flop / (direct.median * 1e6);
-add({ name: `limit: dgemm ${n}² direct (${addon.blasConfig().corename}, ${addon.getThreads()} threads)`, timing: direct, unit: `${peak.toFixed(1)} GFLOP/s` });
-const a = np.array(Array.from({ length: n }, () => Array.from({ length: n }, Math.random))), b = a.mul(1);
-const through = time(() => np.matmul(a, b), { budgetMs: 3000 });
-add({ name: `dgemm ${n}² through np.matmul`, timing: through, unit: `${(flop / (through.median * 1e6)).toFixed(1)} GFLOP/s`, ratio: `${(direct.median / through.median * 100).toFixed(0)}% of direct`, target: 0.9 });
+const dgemm = gemmRate(addon, 1024, 'f64'), sgemm = gemmRate(addon, 1024, 'f32');
+add({ name: 'limit: dgemm 1024² through the addon', timing: dgemm.timing, unit: `${dgemm.gflops.toFixed(1)} GFLOP/s` });
+add({ name: 'limit: sgemm 1024² through the addon', timing: sgemm.timing, unit: `${sgemm.gflops.toFixed(1)} GFLOP/s` });
+const triad1 = triadRate(addon, false), triadN = triadRate(addon, true);
+add({ name: 'limit: triad 2²² doubles, 1 thread', timing: triad1.timing, unit: `${triad1.gbs.toFixed(1)} GB/s` });
+add({ name: `limit: triad 2²² doubles, ${addon.getThreads()} threads`, timing: triadN.timing, unit: `${triadN.gbs.toFixed(1)} GB/s` });
+const tanh = tanhRate(addon);
+add({ name: 'limit: addon tanh over 10⁶ doubles', timing: tanh.timing, unit: `${tanh.ns.toFixed(2)} ns/element` });
+const n = 1024, a = np.ones([n, n]), b = np.ones([n, n]);
+const through = time(() => np.matmul(a, b), { budgetMs: 2000 });
+add({ name: 'dgemm 1024² through np.matmul', timing: through, limit: { what: 'dgemm 1024² through the addon', ms: dgemm.timing.median }, targetRatio: 1.1 });
 
-// W1: the tutorial's logistic-regression gradient.
-const sigmoid = (x: any) => np.multiply(0.5, np.add(np.tanh(x), 1));
-const inputs = np.array([[0.52, 1.12, 0.77], [0.88, -1.08, 0.15], [0.52, 0.06, -1.3], [0.74, -2.49, 1.39]]);
-const targets = np.array([true, true, false, true]);
-const loss = (w: any) => {
-  const p = sigmoid(np.dot(inputs, w));
-  return np.negative(np.sum(np.log(np.add(np.multiply(p, targets), np.multiply(np.subtract(1, p), np.subtract(1, targets))))));
-};
-const gradLoss = grad(loss), w0 = np.array([0.1, -0.2, 0.3]);
-const w1 = time(() => gradLoss(w0), { batch: 100 });
-add({ name: 'W1 logistic-regression grad', timing: w1, autograd: 0.174, pytorch: 0.067, target: 0.02, ratio: `${(w1.median / noop.median).toFixed(0)}× an empty N-API call` });
+// ---- Workloads --------------------------------------------------------------------------------------------------
+const callFloor = { what: 'empty N-API call', ms: napi.median };
+add({ name: 'W1 logistic-regression grad', timing: time(w1(), { batch: 100 }), limit: callFloor, autograd: 0.174, pytorch: 0.067, target: 0.01 });
+add({ name: 'W2 Taylor sine grad at π', timing: time(w2(), { batch: 20 }), limit: callFloor, autograd: 0.624, pytorch: 0.211, target: 0.03 });
+const chain = time(w3(), { batch: 2 });
+const perOp = { median: chain.median / 1000, p10: chain.p10 / 1000, p90: chain.p90 / 1000, runs: chain.runs };
+add({ name: 'W3 per op, 1000-op scalar chain', timing: perOp, limit: callFloor, autograd: 0.0125, pytorch: 0.0047, target: 0.0005 });
 
-// W2: Taylor sine grad at π (a while loop).
-const taylorSine = (x: any) => {
-  let ans = x, term = x, i = 0;
-  while (Math.abs(term.item()) > 0.001) {
-    term = np.divide(np.multiply(np.negative(term), np.square(x)), (2 * i + 3) * (2 * i + 2));
-    ans = np.add(ans, term);
-    i += 1;
-  }
-  return ans;
-};
-const w2 = time(() => grad(taylorSine)(Math.PI), { batch: 20 });
-add({ name: 'W2 Taylor sine grad at π', timing: w2, autograd: 0.624, pytorch: 0.211 });
+/** A workload timed, and its gemm calls replayed on their own: the BLAS-bound time of the same products. */
+function withGemms(name: string, make: () => () => unknown, refs: Omit<Row, 'name' | 'timing'>, budgetMs = 2000) {
+  const fn = make();
+  fn();
+  const bound = gemmBound(addon, recordGemms(addon, fn));
+  add({ name, timing: time(fn, { budgetMs }), limit: { what: `its gemms alone (${bound.gflop.toFixed(2)} GFLOP)`, ms: bound.timing.median }, ...refs });
+  return bound;
+}
+const w4Bound = withGemms('W4 MLP grad, batch 128, float64', () => w4('float64'), { autograd: 14.2, pytorch: 5.3, target: 3.5, targetRatio: 1.3 });
+withGemms('W4 MLP grad, batch 128, float32', () => w4('float32'), { autograd: 4.0, pytorch: 2.4, target: 2.0, targetRatio: 1.3 });
+// Adam's update reads the gradient and the parameters and updates m, v (7 arrays of 669,706 doubles).
+const adamBytes = 7 * 8 * 669706;
+add({
+  name: 'W4 Adam step, float64', timing: time(w4Adam(), { budgetMs: 2000 }),
+  limit: { what: 'W4 gemms + update at triad GB/s', ms: w4Bound.timing.median + adamBytes / (triadN.gbs * 1e6) }, autograd: 22.2, pytorch: 10.6, target: 5,
+});
+add({ name: 'W5 grad of sum(tanh(exp(sin x)·x)), 10⁶', timing: time(w5(), { budgetMs: 2000 }), limit: { what: '4 transcendentals at the tanh rate', ms: 4 * tanh.timing.median }, autograd: 27.9, pytorch: 10.1, target: 5 });
+withGemms('W6 grad of sum(tanh(A@B)), 1024²', w6, { autograd: 72, pytorch: 53, targetRatio: 1.15 }, 3000);
+withGemms('W7 HVP of W4', w7, { autograd: 38.7, pytorch: 13.5, target: 9 });
+withGemms('W8 jacobian of tanh(W@x), 200²', w8, { autograd: 5.8, pytorch: 0.44, target: 0.4 });
 
-// W3: per-op overhead of a 1000-op scalar chain (forward + backward).
-const chain = (x: any) => { let y = x; for (let i = 0; i < 500; i++) y = np.sin(np.multiply(y, 1.0001)); return y; };
-const w3 = time(() => grad(chain)(0.5), { batch: 2 });
-const perOp: Timing = { median: w3.median / 1000, p10: w3.p10 / 1000, p90: w3.p90 / 1000, runs: w3.runs };
-add({ name: 'W3 per op, 1000-op scalar chain', timing: perOp, autograd: 0.0125, pytorch: 0.0047, target: 0.001 });
+// ---- Memory (a child process, so that its peak RSS is its own) ----------------------------------------------------
+const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory.js', import.meta.url))], { encoding: 'utf8' });
+const memory = child.status === 0 ? JSON.parse(child.stdout) : { error: child.stderr.trim().split('\n').slice(-3).join(' ') };
+if ('error' in memory) console.log(`\nmemory: the child process failed: ${memory.error}`);
+else {
+  const mb = (x: number) => `${x.toFixed(1)} MB`;
+  const pk = memory.w4Peak;
+  console.log(`\nmemory: RSS ${mb(memory.w1x1e5.before)} → ${mb(memory.w1x1e5.after)} over 10⁵ W1 gradients, ${mb(memory.w4x1e3.before)} → ${mb(memory.w4x1e3.after)} over 10³ W4 gradients`);
+  console.log(pk ? `memory: one W4 gradient peaks ${mb(pk.peakMB)} above its starting RSS; it must keep ${mb(pk.mustKeepMB)} (its gradients, ${pk.params} parameters, and two 128×512 activations): ${(pk.peakMB / pk.mustKeepMB).toFixed(1)}×`
+    : 'memory: peak RSS not readable here (needs Linux /proc/self/clear_refs)');
+}
 
-function print(r: (typeof rows)[number]) {
-  const t = r.timing;
+function print(r: Row) {
+  const t = r.timing, ratio = r.limit ? t.median / r.limit.ms : undefined;
   const vs = (ref?: number) => (ref ? `${(ref / t.median).toFixed(1)}×` : '');
+  const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const goals = [
+    r.target !== undefined ? `≤ ${fmtTime(r.target)} ${met(t.median <= r.target)}` : '',
+    r.targetRatio !== undefined && ratio !== undefined ? `≤ ${r.targetRatio}× limit ${met(ratio <= r.targetRatio)}` : '',
+  ].filter(Boolean).join(', ');
   console.log([
-    r.name.padEnd(50), fmtTime(t.median).padStart(10), `[${fmtTime(t.p10)}–${fmtTime(t.p90)}]`.padEnd(24),
-    (r.unit ?? '').padEnd(16), (r.ratio ?? '').padEnd(26),
-    r.autograd ? `autograd ${fmtTime(r.autograd)} (${vs(r.autograd)} faster)` : '',
-    r.pytorch ? `PyTorch ${fmtTime(r.pytorch)} (${vs(r.pytorch)})` : '',
-    r.target ? (r.name.startsWith('dgemm') ? `target ≥ ${r.target * 100}%` : `target ≤ ${fmtTime(r.target)}`) : '',
+    r.name.padEnd(44), fmtTime(t.median).padStart(10), `[${fmtTime(t.p10)}–${fmtTime(t.p90)}]`.padEnd(24),
+    (r.unit ?? (r.limit ? `${fmtTime(r.limit.ms)} ${r.limit.what}` : '')).slice(0, 34).padEnd(34),
+    (ratio !== undefined ? `${ratio.toFixed(2)}×` : '').padEnd(8),
+    vs(r.autograd).padStart(8), vs(r.pytorch).padStart(9), ` ${goals}`,
   ].join(' '));
 }
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu: addon.blasConfig(), rows }, null, 2));
-console.log(`\nresults written to ${file.pathname}`);
+console.log('\nratio: median / limit. autograd, PyTorch: their median (BENCHMARKS.md) / ours, so > 1× is faster than they are.');
+mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
+const file = new URL(`../../bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
+writeFileSync(file, JSON.stringify({
+  date: new Date().toISOString(), cpu: addon.blasConfig(), threads: addon.getThreads(), isa: addon.getIsa(), loadAverage: loadavg(),
+  limits: { dgemmGflops: dgemm.gflops, sgemmGflops: sgemm.gflops, triadGBs: { one: triad1.gbs, all: triadN.gbs }, tanhNsPerElement: tanh.ns, napiCallMs: napi.median },
+  rows: rows.map((r) => ({ ...r, ratio: r.limit ? r.timing.median / r.limit.ms : undefined })),
+  memory,
+}, null, 2));
+console.log(`results written to ${fileURLToPath(file)}`);

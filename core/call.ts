@@ -1,7 +1,8 @@
 import { Attrs, getOp, OpDef, Out, Value } from './catalog.js';
 import { fail } from './errors.js';
 import { Complex, NDArray } from './ndarray.js';
-import { applyOp, Box } from './tracer.js';
+import { Tensorish } from './tensorish.js';
+import { applyOp } from './tracer.js';
 
 export type Operand = Value | number | boolean | Complex;
 
@@ -10,7 +11,7 @@ const isComplexScalar = (x: unknown): x is Complex =>
 
 /** Engine values pass through; JS scalars become weak 0-d arrays (they adopt the other operand's dtype). */
 export function toValue(x: unknown, where: string | (() => string)): Value {
-  if (x instanceof NDArray || x instanceof Box) return x;
+  if (x instanceof Tensorish) return x as Value;
   if (typeof where === 'function') where = where();
   let a: NDArray;
   if (typeof x === 'number') a = NDArray.scalar(x, Number.isInteger(x) ? 'int64' : 'float64');
@@ -44,10 +45,10 @@ export function callOp(name: string, args: readonly unknown[], attrs: Attrs = {}
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const isOptions = (x: unknown) =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof NDArray) && !(x instanceof Box) && !isComplexScalar(x);
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensorish) && !isComplexScalar(x);
 
 const isOperand = (x: unknown) =>
-  typeof x === 'number' || typeof x === 'boolean' || x instanceof NDArray || x instanceof Box || isComplexScalar(x);
+  typeof x === 'number' || typeof x === 'boolean' || x instanceof Tensorish || isComplexScalar(x);
 
 /**
  * The NumPy-style function for an op: array arguments first, then the op's other parameters positionally,

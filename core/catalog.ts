@@ -36,6 +36,10 @@ export interface OpDef {
   nondiff?: boolean;
   /** The result is a list of arrays (split, eigh, svd). */
   multi?: boolean;
+  /** The result's shape or dtype depends on the values (nonzero, unique, real_if_close): infer needs concrete arrays. */
+  valueDependent?: boolean;
+  /** The op's family in the documentation; by default the name of the file that registered it (unary, linalg, …). */
+  family?: string;
   /** NumPy's calling convention when it differs from arrays-then-parameters (einsum, full). */
   npStyle?: (call: (args: unknown[], attrs: Attrs) => Out) => (...a: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
   doc?: string;
@@ -44,11 +48,16 @@ export interface OpDef {
 const REGISTRY = new Map<string, OpDef>();
 
 export function defop(...defs: OpDef[]): void {
+  const family = callerFile();
   for (const d of defs) {
     if (REGISTRY.has(d.name)) throw new Error(`op ${d.name} defined twice`);
+    d.family ??= family;
     REGISTRY.set(d.name, d);
   }
 }
+
+/** The base name of the file that called defop (core/ops/unary.ts → 'unary'), read from the call stack. */
+const callerFile = () => /([\w-]+)\.[cm]?[jt]s:\d+/.exec(new Error().stack?.split('\n')[3] ?? '')?.[1];
 
 export function alias(name: string, target: string): void {
   REGISTRY.set(name, { ...getOp(target), name });

@@ -1,17 +1,17 @@
 // Containers of arrays: JS arrays are tuples, plain objects are dicts, nested to any depth.
 import type { Value } from './catalog.js';
-import { NDArray, type Complex } from './ndarray.js';
-import { Box } from './tracer.js';
+import type { Complex } from './ndarray.js';
+import { Tensorish } from './tensorish.js';
 
 export type Leaf = Value | number | Complex;
 export type Tree = Leaf | Tree[] | { [k: string]: Tree };
 
 export const isComplexScalar = (x: unknown): x is Complex =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof NDArray) && !(x instanceof Box) &&
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensorish) &&
   Object.keys(x).length === 2 && typeof (x as Complex).re === 'number' && typeof (x as Complex).im === 'number';
 
 export const isLeaf = (x: unknown): x is Leaf =>
-  x instanceof NDArray || x instanceof Box || typeof x === 'number' || typeof x === 'boolean' || isComplexScalar(x);
+  x instanceof Tensorish || typeof x === 'number' || typeof x === 'boolean' || isComplexScalar(x);
 
 const isDict = (x: unknown): x is Record<string, Tree> =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !isLeaf(x) && Object.getPrototypeOf(x) === Object.prototype;

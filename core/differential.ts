@@ -2,10 +2,11 @@
 import type { Value } from './catalog.js';
 import { callOp } from './call.js';
 import { isComplexScalar, Leaf, leaves, unleaves } from './containers.js';
-import { isFloating } from './dtype.js';
+import { allocate, isFloating } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { NDArray } from './ndarray.js';
-import { Box, FwdNode, newTrace, RevNode, backward } from './tracer.js';
+import { Tensorish } from './tensorish.js';
+import { Box, FwdNode, newTrace, RevNode, backward, sameShape } from './tracer.js';
 import { mul, onesLike, reshape, sum, zerosLike } from './ops/prims.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -106,13 +107,13 @@ export function makeJvp(f: Fn, argnum: Argnum = 0) {
 
 function scalarOut(ans: unknown, op: string): Value | number {
   if (typeof ans === 'number') return ans;
-  if (!(ans instanceof NDArray || ans instanceof Box))
+  if (!(ans instanceof Tensorish))
     fail('NON_SCALAR_OUTPUT', `${op} needs a function returning a scalar (a number or an array of one element); it returned a container. Use makeVjp or jacobian for other outputs`);
   if (ans.size !== 1)
     fail('NON_SCALAR_OUTPUT', `${op} needs a scalar-output function; it returned an array of shape ${fmtShape(ans.shape)}. Sum it (np.sum), or use elementwiseGrad, jacobian or makeVjp`);
   if (ans.dtype === 'complex128')
     fail('NON_SCALAR_OUTPUT', `${op} needs a real scalar output; it returned complex128. Use holomorphicGrad for holomorphic functions, or take np.real / np.abs`);
-  return ans;
+  return ans as Value;
 }
 
 const ones = (ans: Value | number) => (typeof ans === 'number' ? 1 : onesLike(ans));
@@ -152,9 +153,11 @@ export const deriv = (f: Fn, argnum: Argnum = 0) => (...args: any[]) => {
 export const jacobian = (f: Fn, argnum: Argnum = 0) => (...args: any[]) => {
   const [vjp, ans] = makeVjp(f, argnum)(...args);
   const a = typeof ans === 'number' ? NDArray.scalar(ans) : (ans as Value);
-  if (!(a instanceof NDArray || a instanceof Box)) fail('BAD_ARGUMENT', 'jacobian needs a function returning one array');
+  if (!(a instanceof Tensorish)) fail('BAD_ARGUMENT', 'jacobian needs a function returning one array');
   const x = args[Array.isArray(argnum) ? argnum[0] : argnum];
   const xShape: readonly number[] = typeof x === 'number' ? [] : x.shape;
+  const batched = typeof argnum === 'number' && a instanceof NDArray ? batchedJacobian(f, args, argnum, a, vjp) : undefined;
+  if (batched) return batched;
   const rows: Value[] = [];
   for (let i = 0; i < a.size; i++) {
     const e = NDArray.zeros(a.shape, a.dtype);
@@ -165,6 +168,59 @@ export const jacobian = (f: Fn, argnum: Argnum = 0) => (...args: any[]) => {
   if (rows.length === 0) return NDArray.zeros([...a.shape, ...xShape]);
   return reshape(callOp('stack', [rows], { axis: 0 }) as Value, [...a.shape, ...xShape]);
 };
+
+/** Jacobians with at least this many rows are tried in one batched pass (below it the loop costs less). */
+export const BATCHED_JACOBIAN_MIN = 16;
+const BATCH_MAX_ELEMENTS = 2 ** 22;
+
+/**
+ * The Jacobian of f w.r.t. a concrete real argument x in one pass: f runs on m = ans.size stacked copies of x (as a
+ * leading batch axis, else a trailing one) and one VJP seeds copy b with the b-th basis cotangent. Kept only when f
+ * treats the copies independently, as far as can be checked: every copy's output equals ans, and one VJP of a random
+ * cotangent through the unbatched trace agrees with the rows. Else undefined (the caller loops over the rows).
+ */
+function batchedJacobian(f: Fn, args: any[], argnum: number, a: NDArray, vjp: (g: any) => any): NDArray | undefined {
+  const x = args[argnum], m = a.size;
+  if (!(x instanceof NDArray) || (x.dtype !== 'float64' && x.dtype !== 'float32') || a.dtype !== x.dtype) return undefined;
+  if (m < BATCHED_JACOBIAN_MIN || m * Math.max(x.size, m) > BATCH_MAX_ELEMENTS) return undefined;
+  const tol = x.dtype === 'float64' ? 1e-9 : 1e-4;
+  const xv = x.values(), av = a.values(), n = x.size;
+  /** f's VJP at k stacked copies of x, if its output is k stacked copies of ans (else, or if f throws, undefined). */
+  const stacked = (k: number, lead: boolean) => { try { return stack(k, lead); } catch { return undefined; } };
+  const stack = (k: number, lead: boolean) => {
+    const data = allocate(x.dtype, k * n);
+    for (let j = 0; j < (lead ? k : n); j++) if (lead) data.set(xv, j * n); else data.fill(xv[j], j * k, j * k + k);
+    const batch = [...args];
+    batch[argnum] = new NDArray(data, lead ? [k, ...x.shape] : [...x.shape, k], x.dtype);
+    const [vjpB, y] = makeVjp(f, argnum)(...batch);
+    const shape = lead ? [k, ...a.shape] : [...a.shape, k];
+    if (!(y instanceof NDArray) || y.dtype !== a.dtype || !sameShape(y.shape, shape)) return undefined;
+    const yv = y.values();
+    for (let b = 0; b < k; b++) for (let i = 0; i < m; i++) if (!close(yv[lead ? b * m + i : i * k + b], av[i], tol)) return undefined;
+    return vjpB as (g: NDArray) => NDArray;
+  };
+  const lead = stacked(2, true) ? true : stacked(2, false) ? false : undefined;
+  const vjpB = lead === undefined ? undefined : stacked(m, lead);
+  if (!vjpB) return undefined;
+  try {
+    const eye = NDArray.zeros(lead ? [m, ...a.shape] : [...a.shape, m], a.dtype);
+    for (let i = 0; i < m; i++) eye.data[i * m + i] = 1;
+    const jb = vjpB(eye).values(); // copy b's gradient: row b of the Jacobian
+    const rows = lead ? jb : allocate(x.dtype, m * n);
+    if (!lead) for (let i = 0; i < n; i++) for (let b = 0; b < m; b++) rows[b * n + i] = jb[i * m + b];
+    // uᵀJ two ways: through the rows, and by one VJP of the unbatched trace.
+    const u = NDArray.zeros(a.shape, a.dtype), ud = u.data;
+    for (let b = 0, s = 12345; b < m; b++) ud[b] = (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
+    const want = (vjp(u) as NDArray).values(), got = new Float64Array(n), scale = new Float64Array(n);
+    for (let b = 0; b < m; b++) for (let i = 0, r = b * n; i < n; i++) { const t = ud[b] * rows[r + i]; got[i] += t; scale[i] += Math.abs(t); }
+    for (let i = 0; i < n; i++) if (!(Math.abs(got[i] - want[i]) <= tol * (scale[i] + Math.abs(want[i])))) return undefined;
+    return new NDArray(rows, [...a.shape, ...x.shape], x.dtype);
+  } catch {
+    return undefined; // the batched VJP failed
+  }
+}
+
+const close = (p: number, q: number, tol: number) => Math.abs(p - q) <= tol * Math.max(1, Math.abs(q)) || (Number.isNaN(p) && Number.isNaN(q));
 
 export const hessian = (f: Fn, argnum: Argnum = 0) => jacobian(jacobian(f, argnum), argnum);
 

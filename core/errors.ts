@@ -16,8 +16,21 @@ export const ERRORS = {
   NOT_IMPLEMENTED: { kind: 'type', http: 501, grpc: 'UNIMPLEMENTED' },
   NATIVE_MISSING: { kind: 'type', http: 500, grpc: 'INTERNAL' },
   LINALG_ERROR: { kind: 'range', http: 400, grpc: 'INVALID_ARGUMENT' },
+  INVALID_GRAPH: { kind: 'type', http: 400, grpc: 'INVALID_ARGUMENT' },
+  LIMIT_EXCEEDED: { kind: 'range', http: 422, grpc: 'RESOURCE_EXHAUSTED' },
+  VALUE_OUT_OF_RANGE: { kind: 'range', http: 400, grpc: 'INVALID_ARGUMENT' },
   MODIFIED_IN_PLACE: { kind: 'type', http: 400, grpc: 'FAILED_PRECONDITION' },
   READ_ONLY: { kind: 'type', http: 400, grpc: 'INVALID_ARGUMENT' },
+  // The server's own (server/errors.ts maps every code to both transports).
+  NOT_FOUND: { kind: 'range', http: 404, grpc: 'NOT_FOUND' },
+  UNAUTHENTICATED: { kind: 'type', http: 401, grpc: 'UNAUTHENTICATED' },
+  UNSUPPORTED_MEDIA_TYPE: { kind: 'type', http: 415, grpc: 'INVALID_ARGUMENT' },
+  QUOTA_EXCEEDED: { kind: 'range', http: 429, grpc: 'RESOURCE_EXHAUSTED' },
+  DEADLINE_EXCEEDED: { kind: 'range', http: 504, grpc: 'DEADLINE_EXCEEDED' },
+  CANCELLED: { kind: 'range', http: 499, grpc: 'CANCELLED' },
+  REQUEST_TIMEOUT: { kind: 'range', http: 408, grpc: 'DEADLINE_EXCEEDED' },
+  UNAVAILABLE: { kind: 'range', http: 503, grpc: 'UNAVAILABLE' },
+  INTERNAL: { kind: 'type', http: 500, grpc: 'INTERNAL' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

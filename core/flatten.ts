@@ -34,10 +34,13 @@ export function flatten(value: unknown): [Value, (flat: any) => any] {
   }
   const unflatten = (vec: Value) => {
     const parts: unknown[] = [];
+    // A traced vector is split in one op, whose VJP concatenates the pieces' cotangents (one slice per piece would
+    // each scatter into a vector of zeros as long as all of them).
+    const pieces = vec instanceof Box ? callOp('split', [vec], { indices_or_sections: sizes.slice(0, -1).map((_, i) => sizes.slice(0, i + 1).reduce((s, n) => s + n, 0)) }) as Value[] : [];
     let k = 0;
     ls.forEach((l, i) => {
       let part: Value;
-      if (vec instanceof Box) part = reshape(callOp('getitem', [vec], { index: [{ slice: [k, k + sizes[i], 1] }] }) as Value, shapes[i]);
+      if (vec instanceof Box) part = reshape(pieces[i], shapes[i]);
       else part = new NDArray(vec.values().slice(k * (vec.dtype === 'complex128' ? 2 : 1), (k + sizes[i]) * (vec.dtype === 'complex128' ? 2 : 1)), shapes[i], vec.dtype);
       parts.push(typeof l === 'number' && !(part instanceof Box) ? part.item() : part);
       k += sizes[i];

@@ -2,7 +2,7 @@
 import { allocate, DType, isComplex, Storage } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { NDArray, sizeOf } from './ndarray.js';
-import { nativeKernels } from './native.js';
+import { NATIVE_MIN_UNARY, nativeKernels } from './native.js';
 
 export function broadcastShapes(where: string, ...shapes: (readonly number[])[]): readonly number[] {
   if (shapes.length === 2 && sameDims(shapes[0], shapes[1])) return shapes[0];
@@ -31,6 +31,15 @@ export function broadcastStrides(x: NDArray, shape: readonly number[]): number[]
   return shape.map((_, k) => (k < lead || x.shape[k - lead] === 1 ? 0 : x.strides[k - lead]));
 }
 
+/** Storage for a kernel that writes every element. Large float arrays skip the zero fill (malloc instead of
+ * calloc: an 8 MB result is then written once instead of twice). */
+export function output(dtype: DType, n: number): Storage {
+  if (n < OUTPUT_UNINIT_MIN || (dtype !== 'float64' && dtype !== 'float32')) return allocate(dtype, n);
+  const buffer = Buffer.allocUnsafeSlow(n * (dtype === 'float64' ? 8 : 4)).buffer;
+  return dtype === 'float64' ? new Float64Array(buffer, 0, n) : new Float32Array(buffer, 0, n);
+}
+export const OUTPUT_UNINIT_MIN = 8192;
+
 type F1 = (v: number) => number;
 type F2 = (a: number, b: number) => number;
 /** Complex kernels write their result to o[0] (re) and o[1] (im). */
@@ -40,8 +49,21 @@ export type C2 = (ar: number, ai: number, br: number, bi: number, o: Float64Arra
 const o2 = new Float64Array(2);
 const contiguousStorage = (x: NDArray): Storage | null => (x.isContiguous ? x.values() : null);
 
+/** g·f'(x) for the unary op `name` by one native kernel, given ans = f(x): only for concrete (untraced) float arrays
+ * of one dtype, x and ans contiguous and g contiguous or one broadcast value, else undefined. A traced rule must stay
+ * written in catalog ops, so that it differentiates again. */
+export function unaryVjp(name: string, g: unknown, x: unknown, ans: unknown): NDArray | undefined {
+  if (!(g instanceof NDArray && x instanceof NDArray && ans instanceof NDArray) || x.size < NATIVE_MIN_UNARY) return undefined;
+  const d = x.dtype;
+  if ((d !== 'float64' && d !== 'float32') || g.dtype !== d || ans.dtype !== d || g.size !== x.size || !x.isContiguous || !ans.isContiguous) return undefined;
+  const gv = g.isContiguous ? g.values() : g.strides.every((s) => s === 0) ? g.data.subarray(g.offset, g.offset + 1) : null;
+  if (!gv) return undefined;
+  const out = output(d, x.size) as Float64Array;
+  return nativeKernels.unaryVjp(name, gv as Float64Array, x.values() as Float64Array, ans.values() as Float64Array, out) ? new NDArray(out, x.shape, d) : undefined;
+}
+
 export function map1(x: NDArray, dtype: DType, f: F1, nativeName?: string): NDArray {
-  const out = allocate(dtype, x.size);
+  const out = output(dtype, x.size);
   const xv = contiguousStorage(x) ?? x.values();
   if (nativeName && nativeKernels.unary(nativeName, xv, out)) return new NDArray(out, x.shape, dtype);
   for (let i = 0; i < out.length; i++) out[i] = f(xv[i]);
@@ -61,18 +83,52 @@ export function mapC1(x: NDArray, dtype: DType, f: C1): NDArray {
 
 export function map2(a: NDArray, b: NDArray, shape: readonly number[], dtype: DType, f: F2, nativeName?: string): NDArray {
   const n = sizeOf(shape);
-  const out = allocate(dtype, n);
+  const out = output(dtype, n);
+  if (n === 0) return new NDArray(out, shape, dtype);
   if (a.isContiguous && b.isContiguous && (a.size === n || a.size === 1) && (b.size === n || b.size === 1)) {
     const av = a.values(), bv = b.values();
-    if (nativeName && nativeKernels.binary(nativeName, av, bv, out)) return new NDArray(out, shape, dtype);
+    if (nativeName && nativeKernels.binary(nativeName, scalarAs(av, out), scalarAs(bv, out), out)) return new NDArray(out, shape, dtype);
     if (av.length === n && bv.length === n) for (let i = 0; i < n; i++) out[i] = f(av[i], bv[i]);
     else if (bv.length === n) { const s = av[0]; for (let i = 0; i < n; i++) out[i] = f(s, bv[i]); }
     else if (av.length === n) { const s = bv[0]; for (let i = 0; i < n; i++) out[i] = f(av[i], s); }
-    else if (n === 1) out[0] = f(av[0], bv[0]);
+    else out[0] = f(av[0], bv[0]);
     return new NDArray(out, shape, dtype);
   }
-  strided2(a, b, shape, (k, ia, ib) => { out[k] = f(a.data[ia], b.data[ib]); });
+  const { size, sa, sb } = loops(a, b, shape);
+  if (size.length > 2) {
+    strided2(a, b, shape, (k, ia, ib) => { out[k] = f(a.data[ia], b.data[ib]); });
+    return new NDArray(out, shape, dtype);
+  }
+  // At most two loops, innermost first: rows × cols with each operand read at r·rowStride + c·colStride.
+  const cols = size[0] ?? 1, rows = size[1] ?? 1, ac = sa[0] ?? 0, bc = sb[0] ?? 0, ar = sa[1] ?? 0, br = sb[1] ?? 0;
+  const ad = a.data, bd = b.data;
+  if (nativeName && ac >= 0 && bc >= 0 && ar >= 0 && br >= 0 &&
+    nativeKernels.binaryBroadcast(nativeName, from(ad, a.offset), from(bd, b.offset), out, rows, cols, ar, ac, br, bc))
+    return new NDArray(out, shape, dtype);
+  for (let r = 0, k = 0, ia = a.offset, ib = b.offset; r < rows; r++, ia += ar, ib += br)
+    for (let c = 0, ja = ia, jb = ib; c < cols; c++, ja += ac, jb += bc) out[k++] = f(ad[ja], bd[jb]);
   return new NDArray(out, shape, dtype);
+}
+
+/** A one-value operand in out's storage type, so that a weak scalar (float64) meets a float32 array natively
+ * (NumPy casts the scalar to float32 too). */
+const scalarAs = (v: Storage, out: Storage): Storage => (v.length === 1 && out instanceof Float32Array && !(v instanceof Float32Array) ? Float32Array.of(v[0]) : v);
+const from = (d: Storage, offset: number): Storage => (offset ? (d.subarray(offset) as Storage) : d);
+
+/** The broadcast of a and b to `shape` as nested loops, innermost first: loop sizes and both operands' strides,
+ * with size-1 axes dropped and neighbouring axes merged where both operands continue contiguously across them. */
+function loops(a: NDArray, b: NDArray, shape: readonly number[]): { size: number[]; sa: number[]; sb: number[] } {
+  const size: number[] = [], sa: number[] = [], sb: number[] = [];
+  const la = shape.length - a.ndim, lb = shape.length - b.ndim;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d];
+    if (n === 1) continue;
+    const ka = d < la || a.shape[d - la] === 1 ? 0 : a.strides[d - la], kb = d < lb || b.shape[d - lb] === 1 ? 0 : b.strides[d - lb];
+    const j = size.length - 1;
+    if (j >= 0 && ka === sa[j] * size[j] && kb === sb[j] * size[j]) size[j] *= n;
+    else { size.push(n); sa.push(ka); sb.push(kb); }
+  }
+  return { size, sa, sb };
 }
 
 export function mapC2(a: NDArray, b: NDArray, shape: readonly number[], dtype: DType, f: C2): NDArray {

@@ -5,10 +5,13 @@ import { isComplexScalar } from './containers.js';
 import { checkDType, DType } from './dtype.js';
 import { fail } from './errors.js';
 import { checkShape, NDArray, Nested } from './ndarray.js';
-import { bindMethods } from './tensorish.js';
-import { applyOp, Box } from './tracer.js';
+import { bindMethods, Tensorish } from './tensorish.js';
+import { applyOp } from './tracer.js';
 import './ops/index.js';
 import { at, setItem, updateInPlace } from './inplace.js';
+import { cond, forLoop, scan, whileLoop } from './control.js';
+import { odeint } from './integrate.js';
+import { random } from './random.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Namespace = Record<string, any>;
@@ -51,13 +54,13 @@ function inferNested(x: Nested, where: string): { shape: number[]; flat: (number
   return { shape, flat };
 }
 
-const hasTraced = (x: unknown): boolean => x instanceof NDArray || x instanceof Box || (Array.isArray(x) && x.some(hasTraced));
+const hasTraced = (x: unknown): boolean => x instanceof Tensorish || (Array.isArray(x) && x.some(hasTraced));
 
 /** np.array: nested JS arrays of numbers, booleans or {re, im}; lists of arrays (traced or not) are stacked. */
 function array(x: unknown, opts: { dtype?: DType } = {}): Value {
   const dtype = opts.dtype === undefined ? undefined : checkDType(opts.dtype, 'np.array');
   if (hasTraced(x)) {
-    const v = x instanceof NDArray || x instanceof Box ? x : (callOp('array', [(x as unknown[]).map((e) => (Array.isArray(e) ? array(e) : e))]) as Value);
+    const v = x instanceof Tensorish ? x as Value : (callOp('array', [(x as unknown[]).map((e) => (Array.isArray(e) ? array(e) : e))]) as Value);
     return dtype && v.dtype !== dtype ? (callOp('astype', [v], { dtype }) as Value) : v;
   }
   const { shape, flat } = inferNested(x as Nested, 'np.array');
@@ -104,7 +107,7 @@ const like = (x: unknown, v: number, opts: { dtype?: DType } = {}) => {
 export const np: Namespace = {
   ...built.np,
   array,
-  asarray: (x: unknown, opts?: { dtype?: DType }) => (x instanceof NDArray || x instanceof Box) && !opts?.dtype ? x : array(x, opts),
+  asarray: (x: unknown, opts?: { dtype?: DType }) => x instanceof Tensorish && !opts?.dtype ? x : array(x, opts),
   zeros: (shape: number | number[], opts?: { dtype?: DType }) => filled(shape, 0, opts, 'np.zeros'),
   ones: (shape: number | number[], opts?: { dtype?: DType }) => filled(shape, 1, opts, 'np.ones'),
   empty: (shape: number | number[], opts?: { dtype?: DType }) => filled(shape, 0, opts, 'np.empty'),
@@ -116,8 +119,10 @@ export const np: Namespace = {
   shape: (x: unknown) => [...toValue(x, 'np.shape').shape],
   size: (x: unknown) => toValue(x, 'np.size').size,
   at,
+  random,
+  cond, whileLoop, forLoop, scan,
   pi: Math.PI, e: Math.E, inf: Infinity, nan: NaN, newaxis: null,
 };
-export const scipy: Namespace = built.scipy;
+export const scipy: Namespace = { ...built.scipy, integrate: { ...built.scipy.integrate, odeint } };
 export { callOp, applyOp, getOp };
 export type { Attrs };

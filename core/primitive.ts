@@ -4,7 +4,8 @@ import { NDArray } from './ndarray.js';
 import { applyOp } from './tracer.js';
 import { makeVjp, type Argnum } from './differential.js';
 import { fail } from './errors.js';
-import { add } from './ops/prims.js';
+import { add, greater } from './ops/prims.js';
+import { whileLoop } from './control.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;
@@ -65,12 +66,8 @@ export function checkpoint<F extends Fn>(f: F): F {
 export const fixedPoint: (f: Fn, a: any, x0: any, distance: Fn, tol: number) => any = primitive(
   (f: Fn, a: any, x0: any, distance: Fn, tol: number) => {
     const step = f(a);
-    let x = step(x0), prev = x0;
-    for (let guard = 0; Number(numberOf(distance(x, prev))) > tol; guard++) {
-      if (guard > 1e6) fail('BAD_ARGUMENT', 'fixedPoint did not converge in 1e6 iterations');
-      [x, prev] = [step(x), x];
-    }
-    return x;
+    // np.whileLoop, so that the forward can also be traced to a graph.
+    return whileLoop(([x, prev]: any[]) => greater(distance(x, prev), tol), ([x]: any[]) => [step(x), x], [step(x0), x0])[0];
   }, 'fixed_point');
 
 defvjp(fixedPoint, null, (ans, f: Fn, a, x0, distance: Fn, tol: number) => {
@@ -83,4 +80,3 @@ defvjp(fixedPoint, null, (ans, f: Fn, a, x0, distance: Fn, tol: number) => {
 });
 
 const shapeOf = (x: any): number[] => (typeof x === 'number' ? [] : [...x.shape]);
-const numberOf = (v: any): number => (typeof v === 'number' ? v : (v.item() as number));

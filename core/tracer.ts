@@ -46,14 +46,17 @@ const isValue = (v: unknown): v is Value => v instanceof NDArray || v instanceof
 
 const zerosLike = (v: Value) => NDArray.zeros(v.shape, v.dtype);
 
+/** Set by core/graph/symbolic.ts: applies an op to graph-tracing values (not NDArray, not Box) by recording a node. */
+export const symbolic: { apply: ((op: OpDef, args: Value[], attrs: Attrs) => Out) | null } = { apply: null };
+
 export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
-  let top = 0;
+  let top = 0, sym = false;
   for (let i = 0; i < args.length; i++) {
-    let a = args[i];
+    let a: unknown = args[i];
     if (a instanceof NDArray && a.tracedAs) a = args[i] = a.tracedAs;
-    if (a instanceof Box && a.trace > top) top = a.trace;
+    if (a instanceof Box) { if (a.trace > top) top = a.trace; } else if (!(a instanceof NDArray) && a instanceof Tensorish) sym = true;
   }
-  if (top === 0) return op.forward(args as NDArray[], attrs, op.infer(args, attrs));
+  if (top === 0) return sym ? symbolic.apply!(op, args, attrs) : op.forward(args as NDArray[], attrs, op.infer(args, attrs));
   if (op.nondiff) return applyOp(op, args.map(unboxAll), attrs);
 
   const inner: Value[] = new Array(args.length);

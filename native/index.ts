@@ -12,8 +12,10 @@
 //   fractional, > 2^31-1 for dims, opcode unknown) or a length that disagrees with the dims/offsets throws a
 //   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
 //   what was expected.
-// - Threads: gradd's own kernels (unary, binary) are single-threaded; OpenBLAS (gemm, LAPACK) owns the
-//   cores. On first load gradd sets OpenBLAS's thread count from GRADD_THREADS, else leaves an explicit
+// - Threads: OpenBLAS owns the cores. gemm and LAPACK use its threads; gradd's own kernels (unary, binary,
+//   binaryBroadcast, unaryVjp, sum) run on the calling thread below `parallelMin` elements of work and on
+//   OpenBLAS's thread pool above it (through the splitter OpenBLAS uses for its own level-1 routines), so
+//   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from GRADD_THREADS, else leaves an explicit
 //   OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism(). A server running K worker threads that
 //   all call BLAS should give each floor(cores / K) threads (setThreads; the count is process-wide).
 // - OpenBLAS 0.3.21 (Debian 12) does not recognise recent Intel CPUs (e.g. Sapphire/Emerald Rapids) and
@@ -32,8 +34,14 @@ export const UNARY_OPS = [
   'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid',
 ] as const;
 export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum'] as const;
+/** Unary ops with a fused VJP kernel (unaryVjp). */
+export const VJP_OPS = [
+  'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'sqrt',
+  'square', 'reciprocal',
+] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];
+export type VjpOp = (typeof VJP_OPS)[number];
 
 /** x86-64 ISA levels of the elementwise kernels, best first. */
 export type Isa = 'avx512f' | 'avx2' | 'sse2';
@@ -46,12 +54,30 @@ export interface NativeAddon {
   readonly unaryOps: readonly UnaryOp[];
   /** Op names for `binary`; an op's index is its code. Equal to BINARY_OPS. */
   readonly binaryOps: readonly BinaryOp[];
+  /** Op names for `unaryVjp`; an op's index is its code. Equal to VJP_OPS. */
+  readonly vjpOps: readonly VjpOp[];
+  /** Elements of work from which the elementwise kernels and `sum` split across OpenBLAS's threads. */
+  readonly parallelMin: number;
   /** out[i] = op(x[i]). x and out: same type and length; out may be x. SLEEF u10 (<= 1 ulp) for the
-   * transcendental ops; sigmoid = 1 / (1 + exp(-x)). */
+   * transcendental ops but tanh (Cephes' rational form, <= 2 ulp); sigmoid = 1 / (1 + exp(-x)). */
   unary<T extends RealArray>(code: number, x: T, out: T): void;
   /** out[i] = op(a[i], b[i]); an operand of length 1 broadcasts as a scalar, otherwise a and b have
    * out's length. Same type for all three; out may be a or b. maximum / minimum propagate NaN. */
   binary<T extends RealArray>(code: number, a: T, b: T, out: T): void;
+  /** out[r*cols + c] = op(a[r*aRowStride + c*aColStride], b[r*bRowStride + c*bColStride]) for an out of rows x
+   * cols: broadcasting by rows ([m, n] op [n]: bRowStride 0) or columns ([m, n] op [m, 1]: bColStride 0), and
+   * strided or transposed operands (strides are non-negative element counts); a and b must hold element
+   * (rows-1, cols-1). Same type for all three; out must not overlap a or b except as that same operand with
+   * the same layout. */
+  binaryBroadcast<T extends RealArray>(code: number, a: T, b: T, out: T, rows: number, cols: number,
+    aRowStride: number, aColStride: number, bRowStride: number, bColStride: number): void;
+  /** out[i] = g[i] * f'(x[i]) for the op vjpOps[code], given ans = f(x), with f' computed as gradd's rule
+   * writes it (tanh: 1 - ans², sin: cos x, …); a length-1 g broadcasts as a scalar. x, ans and out have one
+   * length; out may be g. */
+  unaryVjp<T extends RealArray>(code: number, g: T, x: T, ans: T, out: T): void;
+  /** out[o*inner + i] = Σ_{m < mid} x[(o*mid + m)*inner + i]: x (contiguous, outer*mid*inner long) summed over
+   * its middle axis. Totals are sums of 4096-element blocks added in order, whatever the thread count. */
+  sum<T extends RealArray>(x: T, outer: number, mid: number, inner: number, out: T): void;
 
   /** ISA levels this CPU runs, best first; the best is active after load. */
   readonly supportedIsas: readonly Isa[];
@@ -81,6 +107,9 @@ export interface NativeAddon {
   noop(): void;
   /** Validates that x is a Float64Array and returns: the floor cost of a call taking an array. */
   noopArray(x: Float64Array): void;
+  /** STREAM's triad a[i] = b[i] + s * c[i] (same lengths), on the calling thread or on OpenBLAS's threads:
+   * the memory bandwidth limit. */
+  triad(a: Float64Array, b: Float64Array, c: Float64Array, s: number, parallel: boolean): void;
 
   // LAPACK (row-major LAPACKE), one matrix per call. All return LAPACK's info: 0 ok; > 0 numerical failure
   // (singular, not positive definite, no convergence); < 0 argument -info rejected by LAPACKE, which is how
@@ -147,7 +176,8 @@ const BUILD_HINT =
   '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
 
 const FUNCTIONS = [
-  'unary', 'binary', 'getIsa', 'setIsa', 'gemm', 'setThreads', 'getThreads', 'blasConfig', 'noop', 'noopArray',
+  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'sum', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
+  'getThreads', 'blasConfig', 'noop', 'noopArray',
   'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
   'sylvester',
 ] as const;
@@ -214,7 +244,8 @@ function load(): NativeAddon {
   }
   const stale =
     FUNCTIONS.filter((f) => typeof addon[f] !== 'function').join(', ') ||
-    (String(addon.unaryOps) !== String(UNARY_OPS) || String(addon.binaryOps) !== String(BINARY_OPS) ? 'op lists' : '');
+    (String(addon.unaryOps) !== String(UNARY_OPS) || String(addon.binaryOps) !== String(BINARY_OPS) ||
+    String(addon.vjpOps) !== String(VJP_OPS) ? 'op lists' : '');
   if (stale) {
     throw new NativeLoadError('NATIVE_LOAD_FAILED', `gradd's native addon at ${path} is stale (differs in: ${stale}). ${BUILD_HINT}`);
   }

@@ -9,3 +9,7 @@ import './indexing.js';
 import './fft.js';
 import './linalg.js';
 import './scipy_linalg.js';
+import './misc.js';
+import './signal.js';
+import './scipy_special.js';
+import './stats.js';

@@ -214,7 +214,9 @@ export function positions(p: Plan, strides: readonly number[], offset: number): 
 export const assign = (data: Storage, dtype: DType, pos: Float64Array, v: Storage) => scatter(data, dtype, pos, v, false);
 
 /** Writes C-ordered values `v` (of the view's dtype) into a strided view of a fresh buffer. */
-export const put = (view: NDArray, v: Storage) => scatter(view.data, view.dtype, walk(view.shape, view.strides, view.offset), v, false);
+export const put = (view: NDArray, v: Storage) => view.isContiguous
+  ? view.data.set(v, view.offset * (isComplex(view.dtype) ? 2 : 1))
+  : scatter(view.data, view.dtype, walk(view.shape, view.strides, view.offset), v, false);
 
 type Planned = Meta & { plan: Plan };
 const planned = (x: Meta, index: unknown, where: string): Planned => {

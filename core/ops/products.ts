@@ -3,15 +3,15 @@
 // to any order. The bilinear ops state their einsum subscripts; the engine does the rest.
 import { Attrs, defop, Meta, OpDef, Value } from '../catalog.js';
 import { callOp } from '../call.js';
-import { allocate, DType, isComplex, resultType } from '../dtype.js';
+import { DType, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { cmul } from '../complex.js';
-import { broadcastShapes, cast, map2, mapC2 } from '../kernels.js';
+import { broadcastShapes, cast, map2, mapC2, output } from '../kernels.js';
 import { NDArray, sizeOf } from '../ndarray.js';
 import { native } from '../native.js';
 import { sumKernel } from './reduce.js';
 import { intList, normAxis } from './axes.js';
-import { broadcastTo, conj, mul, reshape, transpose } from './prims.js';
+import { broadcastTo, conj, matmul, mul, reshape, transpose } from './prims.js';
 
 // ---- Subscripts -------------------------------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ function layout(rows: number, cols: number, rs: number, cs: number): { trans: bo
 function batchedGemm(A: NDArray, B: NDArray): NDArray {
   const nb = A.ndim - 2, batch = A.shape.slice(0, nb);
   const [M, K, N] = [A.shape[nb], A.shape[nb + 1], B.shape[nb + 1]];
-  const dtype = A.dtype, cx = isComplex(dtype), C = allocate(dtype, sizeOf(batch) * M * N);
+  const dtype = A.dtype, cx = isComplex(dtype), C = output(dtype, sizeOf(batch) * M * N); // every element is written
   const addon = M * N * K >= GEMM_MIN_WORK ? native() : null;
   let la = layout(M, K, A.strides[nb], A.strides[nb + 1]), lb = layout(K, N, B.strides[nb], B.strides[nb + 1]);
   if (addon && !la) { A = new NDArray(A.values(), A.shape, dtype); la = layout(M, K, K, 1); }
@@ -291,20 +291,62 @@ function bilinear(name: string, spec: (a: Meta, b: Meta, attrs: Attrs) => Spec, 
   };
   // A flattened or padded operand gets its cotangent reshaped back; a broadcast one is summed by the driver.
   const back = (v: Value, r: readonly number[], x: Meta) => (same(r, x.shape) ? v : reshape(v, x.shape));
+  const small = (a: Meta, b: Meta) => (name === 'dot' || name === 'matmul') && matrixDims(a, b);
   return {
     name, arity: 2, attrs,
-    infer: ([a, b], at) => { const s = full(a, b, at); return { shape: s.shape, dtype: resultType(a, b), spec: s } as Meta; },
-    forward: ([a, b], _at, { dtype, spec: s }: Meta & { spec: Full }) =>
-      reshapeTo(contract(s.plan, [reshapeTo(a, s.ra), reshapeTo(b, s.rb)], dtype), s.shape),
+    infer: ([a, b], at) => {
+      if (small(a, b)) return { shape: [...a.shape.slice(0, -1), ...b.shape.slice(1)], dtype: resultType(a, b) };
+      const s = full(a, b, at);
+      return { shape: s.shape, dtype: resultType(a, b), spec: s } as Meta;
+    },
+    forward: ([a, b], _at, { shape, dtype, spec: s }: Meta & { spec: Full }) => {
+      const dims = small(a, b);
+      return dims ? matrixProduct(a, b, dims, dtype, shape) : reshapeTo(contract(s.plan, [reshapeTo(a, s.ra), reshapeTo(b, s.rb)], dtype), s.shape);
+    },
     vjp: [
-      (g, _ans, [a, b], at) => { const s = full(a, b, at); return back(einsum(`${s.so},${s.sb}->${s.sa}`, reshapeTo(g, s.ro), reshapeTo(b, s.rb)), s.ra, a); },
-      (g, _ans, [a, b], at) => { const s = full(a, b, at); return back(einsum(`${s.sa},${s.so}->${s.sb}`, reshapeTo(a, s.ra), reshapeTo(g, s.ro)), s.rb, b); },
+      (g, _ans, [a, b], at) => {
+        if (small(a, b)) return matrixVjp(g, a, b, 0);
+        const s = full(a, b, at);
+        return back(einsum(`${s.so},${s.sb}->${s.sa}`, reshapeTo(g, s.ro), reshapeTo(b, s.rb)), s.ra, a);
+      },
+      (g, _ans, [a, b], at) => {
+        if (small(a, b)) return matrixVjp(g, a, b, 1);
+        const s = full(a, b, at);
+        return back(einsum(`${s.sa},${s.so}->${s.sb}`, reshapeTo(a, s.ra), reshapeTo(g, s.ro)), s.rb, b);
+      },
     ],
     jvp: [
       (t, _ans, [a, b], at) => { const s = full(a, b, at); return reshapeTo(einsum(`${s.sa},${s.sb}->${s.so}`, reshapeTo(t, s.ra), reshapeTo(b, s.rb)), s.shape); },
       (t, _ans, [a, b], at) => { const s = full(a, b, at); return reshapeTo(einsum(`${s.sa},${s.sb}->${s.so}`, reshapeTo(a, s.ra), reshapeTo(t, s.rb)), s.shape); },
     ],
   };
+}
+
+// ---- Vectors and matrices --------------------------------------------------------------------------------------
+// dot and matmul of operands with one or two dimensions skip the einsum planner: one gemm forward, and VJPs as
+// matmuls of transposed views or outer products (catalog ops, so they differentiate again).
+
+/** [m, k, n] when a (m×k, or a k-vector) and b (k×n, or a k-vector) have one or two dimensions and align. */
+function matrixDims(a: Meta, b: Meta): [number, number, number] | null {
+  const p = a.shape.length, q = b.shape.length, k = a.shape[p - 1];
+  if (p < 1 || p > 2 || q < 1 || q > 2 || b.shape[0] !== k) return null;
+  return [p === 2 ? a.shape[0] : 1, k, q === 2 ? b.shape[1] : 1];
+}
+
+function matrixProduct(a: NDArray, b: NDArray, [m, k, n]: [number, number, number], dtype: DType, shape: readonly number[]): NDArray {
+  const cd = computeDtype(dtype), A = cast(a, cd), B = cast(b, cd);
+  // A vector is a 1×k row (a) or a k×1 column (b), as a view.
+  const A2 = A.ndim === 2 ? A : view(A, [1, k], [k * A.strides[0], A.strides[0]]);
+  const B2 = B.ndim === 2 ? B : view(B, [k, 1], [B.strides[0], 1]);
+  return cast(new NDArray(batchedGemm(A2, B2).data, shape, cd), dtype);
+}
+
+/** The cotangent of operand i of a @ b (see matrixDims), without conjugation (autograd's bilinear convention). */
+function matrixVjp(g: Value, a: Value, b: Value, i: 0 | 1): Value {
+  const p = a.shape.length, q = b.shape.length;
+  const outer = (x: Value, y: Value) => mul(reshape(x, [x.size, 1]), y);
+  if (i === 0) return p === 1 ? (q === 1 ? mul(g, b) : matmul(b, g)) : q === 1 ? outer(g, b) : matmul(g, transpose(b));
+  return q === 1 ? (p === 1 ? mul(g, a) : matmul(g, a)) : p === 1 ? outer(a, g) : matmul(transpose(a), g);
 }
 
 /** A 0-d operand multiplies the other. */
@@ -441,13 +483,17 @@ const gLast = (g: Value, c: CrossAxes) => (c.nc === 1 ? reshape(g, [...g.shape, 
 const vectorBack = (v: Value, x: Meta, vx: number) => move(v, v.shape.length - 1, v.shape.length - x.shape.length + vx);
 
 function crossForward(a: Value, b: Value, c: CrossAxes): Value {
-  const r = einsum('...j,...k,ijk->...i', last(a, c.va), last(b, c.vb), levi(c.nc, c.na, c.nb));
+  const r = einsum('...j,...k,ijk->...i', last(a, c.va), last(b, c.vb), cast(levi(c.nc, c.na, c.nb), resultType(a, b)));
   return c.nc === 1 ? reshape(r, c.shape) : move(r, r.shape.length - 1, c.vc);
 }
 
 defop({
   name: 'cross', arity: 2, attrs: ['axisa', 'axisb', 'axisc', 'axis'],
-  infer: ([a, b], at) => ({ shape: crossAxes(a, b, at).shape, dtype: resultType(a, b) }),
+  infer: ([a, b], at) => {
+    const dtype = resultType(a, b);
+    if (dtype === 'bool') fail('DTYPE_MISMATCH', `cross is not defined for two bool arrays (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}), as in NumPy`);
+    return { shape: crossAxes(a, b, at).shape, dtype };
+  },
   forward: ([a, b], at) => crossForward(a, b, crossAxes(a, b, at)) as NDArray,
   vjp: [
     (g, _ans, [a, b], at) => { const c = crossAxes(a, b, at); return vectorBack(einsum('...i,...k,ijk->...j', gLast(g, c), last(b, c.vb), levi(c.nc, c.na, c.nb)), a, c.va); },

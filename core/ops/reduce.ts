@@ -5,38 +5,61 @@ import { allocate, DType, floatDtype, isComplex, kindOf, promoteWeak, realDtype,
 import { fail, fmtShape } from '../errors.js';
 import { cast } from '../kernels.js';
 import { NDArray, sizeOf } from '../ndarray.js';
+import { nativeKernels } from '../native.js';
+import { unboxAll } from '../tracer.js';
 import { intList, keepdimsShape, normAxes, normAxis, reducedShape } from './axes.js';
-import { add, broadcastTo, conj, div, equal, mul, neg, real, reshape, sqrt, sub, sum, where } from './prims.js';
+import { getitem } from './indexing.js';
+import { add, broadcastTo, conj, div, equal, mul, neg, onesLike, real, reshape, sqrt, sub, sum, transpose, where } from './prims.js';
 
-/** Sums x over `axes` (sorted) into an array of the kept dimensions' shape. */
+/** Sums x over `axes` (sorted) into an array of the kept dimensions' shape. Neighbouring reduced (kept) axes merge,
+ * so each step sums x viewed as [outer, mid, inner] over mid, natively for large float arrays. */
 export function sumKernel(x: NDArray, axes: number[], dtype: DType, outShape: readonly number[]): NDArray {
-  const out = allocate(dtype, sizeOf(outShape));
-  const w = isComplex(dtype) ? 2 : 1, cx = isComplex(x.dtype);
-  const v = x.values();
-  if (axes.length === x.ndim) {
-    let re = 0, im = 0;
-    if (cx) for (let i = 0; i < x.size; i++) { re += v[2 * i]; im += v[2 * i + 1]; }
-    else for (let i = 0; i < v.length; i++) re += v[i];
-    out[0] = re;
-    if (w === 2) out[1] = im;
+  const cx = isComplex(x.dtype), cout = isComplex(dtype);
+  if (axes.length === x.ndim && !cx && !cout) { // the total of a real array
+    const out = allocate(dtype, 1), v = x.values();
+    sum3(v, 1, v.length, 1, out);
     return new NDArray(out, outShape, dtype);
   }
-  // Output strides along the input's axes, 0 on the reduced ones; walk the input in C order.
-  const kept = keepdimsShape(x.shape, axes);
-  const os: number[] = new Array(x.ndim);
-  for (let d = x.ndim - 1, acc = 1; d >= 0; d--) { os[d] = axes.includes(d) ? 0 : acc; acc *= kept[d]; }
-  const idx = new Array<number>(x.ndim).fill(0);
-  let o = 0;
-  for (let i = 0; i < x.size; i++) {
-    if (cx) { out[2 * o] += v[2 * i]; out[2 * o + 1] += v[2 * i + 1]; } else out[w * o] += v[i];
-    for (let d = x.ndim - 1; d >= 0; d--) {
-      o += os[d];
-      if (++idx[d] < x.shape[d]) break;
-      o -= os[d] * x.shape[d];
-      idx[d] = 0;
-    }
+  // Runs of kept and of reduced axes, size-1 axes dropped; complex values are (re, im) pairs: one more kept axis of 2.
+  const runs: { n: number; reduce: boolean }[] = [];
+  const push = (n: number, reduce: boolean) => {
+    const last = runs[runs.length - 1];
+    if (n === 1) return;
+    if (last && last.reduce === reduce) last.n *= n; else runs.push({ n, reduce });
+  };
+  x.shape.forEach((n, d) => push(n, axes.includes(d)));
+  if (cx) push(2, false);
+  const real: DType = cx || cout ? 'float64' : dtype;
+  let v = x.values(), fresh = false;
+  for (let r = runs.findIndex((u) => u.reduce); r >= 0; r = runs.findIndex((u) => u.reduce), fresh = true) {
+    const size = (us: typeof runs) => us.reduce((p, u) => p * u.n, 1);
+    const outer = size(runs.slice(0, r)), inner = size(runs.slice(r + 1));
+    const next = allocate(real, outer * inner);
+    sum3(v, outer, runs[r].n, inner, next);
+    v = next;
+    runs.splice(r, 1);
+    if (r > 0 && r < runs.length) runs.splice(r - 1, 2, { n: runs[r - 1].n * runs[r].n, reduce: false });
   }
+  if (fresh && cout === cx) return new NDArray(v, outShape, dtype);
+  const out = allocate(dtype, sizeOf(outShape));
+  if (cout && !cx) for (let i = 0; i < v.length; i++) out[2 * i] = v[i];
+  else out.set(v);
   return new NDArray(out, outShape, dtype);
+}
+
+/** out[o, i] = Σ_m v[o, m, i] for v viewed as [outer, mid, inner]; out starts zeroed. */
+function sum3(v: Storage, outer: number, mid: number, inner: number, out: Storage): void {
+  if (nativeKernels.sum(v, outer, mid, inner, out)) return;
+  if (inner === 1) {
+    for (let o = 0, p = 0; o < outer; o++) {
+      let s = 0;
+      for (const e = p + mid; p < e; p++) s += v[p];
+      out[o] = s;
+    }
+    return;
+  }
+  for (let o = 0, p = 0; o < outer; o++)
+    for (let m = 0, row = o * inner; m < mid; m++) for (let i = row, e = row + inner; i < e; i++, p++) out[i] += v[p];
 }
 
 const sumDtype = (d: DType): DType => (kindOf(d) < 2 ? 'int64' : d);
@@ -96,13 +119,27 @@ function pick(v: Storage, s: number, n: number, cx: boolean, sg: number): number
 
 // ---- mean, prod, max, min -------------------------------------------------------------------------------------
 
-/** ∂prod/∂x, the product of the lane's other elements: ans/x away from zeros; at a zero, the product of the lane's
- * non-zeros when it is the lane's only zero, else 0. Built from catalog ops, so it differentiates again (exactly
- * while each lane holds at most one zero). */
+/** ∂prod/∂x, the product of the lane's other elements: ans/x away from zeros; at a lane's only zero, the product of
+ * its non-zeros. Built from catalog ops, so it differentiates again exactly; a lane with several zeros (where the
+ * second derivatives are not 0) takes the products of the elements before and after instead. */
 function others(x: Value, ans: Value, axes: number[]): Value {
-  const z = equal(x, 0), safe = where(z, 1, x);
-  const lone = equal(sum(z, axes, true), 1);
-  return where(z, mul(callOp('prod', [safe], { axis: axes, keepdims: true }) as Value, lone), div(expand(ans, x, axes), safe));
+  const z = equal(x, 0), zeros = sum(z, axes, true);
+  if (zeros.size && (callOp('max', [unboxAll(zeros)]) as NDArray).item() as number > 1) return outside(x, axes);
+  const safe = where(z, 1, x);
+  return where(z, mul(callOp('prod', [safe], { axis: axes, keepdims: true }) as Value, equal(zeros, 1)), div(expand(ans, x, axes), safe));
+}
+
+/** Π of the lane's other elements as (product of those before) · (product of those after): doubling scans of
+ * multiplies only, so exact to every order whatever the zeros. */
+function outside(x: Value, axes: number[]): Value {
+  const keep = [...x.shape.keys()].filter((d) => !axes.includes(d)), perm = [...keep, ...axes], n = count(x.shape, axes);
+  const lead = keep.map((d) => x.shape[d]), ones = (k: number) => onesLike({ shape: [...lead, k], dtype: x.dtype });
+  /** v moved s places along the lane, ones coming in. */
+  const shift = (v: Value, s: number) => callOp('concatenate', [[ones(s), getitem(v, ['...', { slice: [0, n - s, null] }])]], { axis: -1 }) as Value;
+  const before = (v: Value) => { v = shift(v, 1); for (let s = 1; s < n; s *= 2) v = mul(v, shift(v, s)); return v; };
+  const lanes = reshape(transpose(x, perm), [...lead, n]);
+  const o = reshape(mul(before(lanes), flip(before(flip(lanes, -1)), -1)), perm.map((d) => x.shape[d]));
+  return transpose(o, perm.map((_, i) => perm.indexOf(i)));
 }
 
 /** Where x attains its lane's extremum: the cotangent is shared equally among ties (autograd's convention). */

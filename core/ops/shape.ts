@@ -177,7 +177,7 @@ function padPlan(shape: readonly number[], { pad_width, mode = 'constant', const
 }
 
 /** For each element of x in C order, the position along `axis` that sorting x along it brings there (NaN last). */
-function argsortAlong(x: NDArray, axis: number): Float64Array {
+export function argsortAlong(x: NDArray, axis: number): Float64Array {
   const n = x.shape[axis], inner = sizeOf(x.shape.slice(axis + 1)), v = x.values(), cx = isComplex(x.dtype);
   const cmp = (a: number, b: number) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : Number.isNaN(b) ? -1 : a - b);
   const out = new Float64Array(x.size);

@@ -4,7 +4,7 @@ import { defop, Meta, OpDef, Value } from '../catalog.js';
 import * as C from '../complex.js';
 import { checkDType, DType, floatDtype, isComplex, kindOf, realDtype } from '../dtype.js';
 import { fail } from '../errors.js';
-import { cast, C1, map1, mapC1 } from '../kernels.js';
+import { cast, C1, map1, mapC1, unaryVjp } from '../kernels.js';
 import { NDArray } from '../ndarray.js';
 import { add, conj, cos, div, I, imag, mul, neg, real, sin, sinh, sqrt, square, sub, where, equal, cosh, abs } from './prims.js';
 
@@ -25,11 +25,12 @@ function elementwise(name: string, f: (v: number) => number, cf: C1 | null, kind
   };
 }
 
-/** A differentiable elementwise function given by its derivative. */
+/** A differentiable elementwise function given by its derivative; on concrete float arrays a fused native kernel
+ * computes g·f'(x) in one pass (the same arithmetic as the rule). */
 const unary = (name: string, f: (v: number) => number, cf: C1 | null, deriv: Deriv, kind: Kind = 'float', native?: string): OpDef => ({
   ...elementwise(name, f, cf, kind, native),
-  vjp: (g, ans, [x]) => mul(g, deriv(x, ans)),
-  jvp: (t, ans, [x]) => mul(t, deriv(x, ans)),
+  vjp: (g, ans, [x]) => (native && unaryVjp(native, g, x, ans)) || mul(g, deriv(x, ans)),
+  jvp: (t, ans, [x]) => (native && unaryVjp(native, t, x, ans)) || mul(t, deriv(x, ans)),
 });
 
 /** A function whose result carries no gradient (floor, sign, isnan …): traced inputs pass through. */

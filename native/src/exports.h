@@ -6,6 +6,7 @@
 namespace gradd {
 
 void registerElementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc
+void registerReduce(Napi::Env env, Napi::Object exports);       // reduce.cc
 void registerBlas(Napi::Env env, Napi::Object exports);         // blas.cc
 void registerLapack(Napi::Env env, Napi::Object exports);       // lapack.cc
 void registerLapackExtra(Napi::Env env, Napi::Object exports);  // lapack_extra.cc

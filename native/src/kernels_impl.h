@@ -57,7 +57,7 @@ void bmap(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n) {
 
 // SLEEF wrappers, overloaded on VD / VF so the templates below can name them generically.
 #define GRADD_SLEEF_UNARY(X)                                                                                    \
-  X(exp, exp) X(log, log) X(sin, sin) X(cos, cos) X(tan, tan) X(tanh, tanh) X(sinh, sinh) X(cosh, cosh)           \
+  X(exp, exp) X(log, log) X(sin, sin) X(cos, cos) X(tan, tan) X(sinh, sinh) X(cosh, cosh)                        \
   X(arcsin, asin) X(arccos, acos) X(arctan, atan) X(expm1, expm1) X(log1p, log1p)
 #define GRADD_WRAP(op, fn)                                                                                      \
   VD sleef_##op(VD v) { return SLEEF_D(fn)(v); }                                                                \
@@ -81,6 +81,32 @@ template <class T, class V> V negative(V v) { return -v; }
 template <class T, class V> V square(V v) { return v * v; }
 template <class T, class V> V reciprocal(V v) { return splat<T, V>(1) / v; }
 template <class T, class V> V sigmoid(V v) { return splat<T, V>(1) / (splat<T, V>(1) + sleef_exp(-v)); }
+// Correctly rounded lane by lane; the compiler emits the ISA's vector sqrt (-fno-math-errno).
+template <class T, class V> V vsqrt(V v) {
+  for (size_t k = 0; k < lanes<T, V>; ++k) v[k] = scalarSqrt<T>(v[k]);
+  return v;
+}
+
+// tanh after Cephes (<= 2 ulp; SLEEF's u10 tanh is twice as slow): for |x| < 0.625 an odd rational (double)
+// or polynomial (float) in x, else +-(1 - 2 / (exp(2|x|) + 1)); +-0 keeps its sign.
+template <class T, class V>
+V tanhV(V v) {
+  const V zero = splat<T, V>(0), one = splat<T, V>(1), a = v < zero ? -v : v, z = v * v;
+  V small;
+  if constexpr (sizeof(T) == sizeof(double)) {
+    const V p = (splat<T, V>(-9.64399179425052238628E-1) * z + splat<T, V>(-9.92877231001918586564E1)) * z +
+                splat<T, V>(-1.61468768441708447952E3);
+    const V q = ((z + splat<T, V>(1.12811678491632931402E2)) * z + splat<T, V>(2.23548839060100448583E3)) * z +
+                splat<T, V>(4.84406305325125486048E3);
+    small = v + v * z * p / q;
+  } else {
+    small = ((((splat<T, V>(-5.70498872745E-3f) * z + splat<T, V>(2.06390887954E-2f)) * z +
+               splat<T, V>(-5.37397155531E-2f)) * z + splat<T, V>(1.33314422036E-1f)) * z +
+             splat<T, V>(-3.33332819422E-1f)) * z * v + v;
+  }
+  const V e = one - splat<T, V>(2) / (sleef_exp(a + a) + one);
+  return a < splat<T, V>(0.625) ? (v == zero ? v : small) : v < zero ? -e : e;
+}
 
 template <class T, class V> V add(V a, V b) { return a + b; }
 template <class T, class V> V subtract(V a, V b) { return a - b; }
@@ -97,6 +123,7 @@ UnaryFn<T> unaryKernel(Unary op) {
   case Unary::op: return vmap<T, V, sleef_##op>;
     GRADD_SLEEF_UNARY(GRADD_CASE)
 #undef GRADD_CASE
+    case Unary::tanh: return vmap<T, V, tanhV<T, V>>;
     case Unary::sqrt: return smap<T, scalarSqrt<T>>;
     case Unary::negative: return vmap<T, V, negative<T, V>>;
     case Unary::abs: return smap<T, scalarAbs<T>>;
@@ -124,8 +151,85 @@ BinaryFn<T> binaryKernel(Binary op) {
   return nullptr;
 }
 
+// f'(x) from x and y = f(x), written as the rules in core/ops/unary.ts write it.
+template <class T, class V> V dExp(V, V y) { return y; }
+template <class T, class V> V dExpm1(V, V y) { return y + splat<T, V>(1); }
+template <class T, class V> V dLog(V x, V) { return splat<T, V>(1) / x; }
+template <class T, class V> V dLog1p(V x, V) { return splat<T, V>(1) / (x + splat<T, V>(1)); }
+template <class T, class V> V dSin(V x, V) { return sleef_cos(x); }
+template <class T, class V> V dCos(V x, V) { return -sleef_sin(x); }
+template <class T, class V> V dTan(V x, V) { const V c = sleef_cos(x); return splat<T, V>(1) / (c * c); }
+template <class T, class V> V dArcsin(V x, V) { return splat<T, V>(1) / vsqrt<T, V>(splat<T, V>(1) - x * x); }
+template <class T, class V> V dArccos(V x, V) { return splat<T, V>(-1) / vsqrt<T, V>(splat<T, V>(1) - x * x); }
+template <class T, class V> V dArctan(V x, V) { return splat<T, V>(1) / (splat<T, V>(1) + x * x); }
+template <class T, class V> V dSinh(V x, V) { return sleef_cosh(x); }
+template <class T, class V> V dCosh(V x, V) { return sleef_sinh(x); }
+template <class T, class V> V dTanh(V, V y) { return splat<T, V>(1) - y * y; }
+template <class T, class V> V dSqrt(V, V y) { return splat<T, V>(0.5) / y; }
+template <class T, class V> V dSquare(V x, V) { return x * splat<T, V>(2); }
+template <class T, class V> V dReciprocal(V, V y) { return -(y * y); }
+
+template <class T, class V, V (*D)(V, V)>
+void vjpmap(const T* g, bool gScalar, const T* x, const T* y, T* out, size_t n) {
+  constexpr size_t W = lanes<T, V>;
+  const V sg = gScalar ? splat<T, V>(*g) : V{};
+  size_t i = 0;
+  for (; i + W <= n; i += W)
+    store<T, V>(out + i, (gScalar ? sg : load<T, V>(g + i)) * D(load<T, V>(x + i), load<T, V>(y + i)));
+  if (const size_t r = n - i)
+    store<T, V>(out + i, (gScalar ? sg : load<T, V>(g + i, r)) * D(load<T, V>(x + i, r), load<T, V>(y + i, r)), r);
+}
+
+template <class T, class V>
+VjpFn<T> vjpKernel(Vjp op) {
+  switch (op) {
+    case Vjp::exp: return vjpmap<T, V, dExp<T, V>>;
+    case Vjp::expm1: return vjpmap<T, V, dExpm1<T, V>>;
+    case Vjp::log: return vjpmap<T, V, dLog<T, V>>;
+    case Vjp::log1p: return vjpmap<T, V, dLog1p<T, V>>;
+    case Vjp::sin: return vjpmap<T, V, dSin<T, V>>;
+    case Vjp::cos: return vjpmap<T, V, dCos<T, V>>;
+    case Vjp::tan: return vjpmap<T, V, dTan<T, V>>;
+    case Vjp::arcsin: return vjpmap<T, V, dArcsin<T, V>>;
+    case Vjp::arccos: return vjpmap<T, V, dArccos<T, V>>;
+    case Vjp::arctan: return vjpmap<T, V, dArctan<T, V>>;
+    case Vjp::sinh: return vjpmap<T, V, dSinh<T, V>>;
+    case Vjp::cosh: return vjpmap<T, V, dCosh<T, V>>;
+    case Vjp::tanh: return vjpmap<T, V, dTanh<T, V>>;
+    case Vjp::sqrt: return vjpmap<T, V, dSqrt<T, V>>;
+    case Vjp::square: return vjpmap<T, V, dSquare<T, V>>;
+    case Vjp::reciprocal: return vjpmap<T, V, dReciprocal<T, V>>;
+    case Vjp::count: break;
+  }
+  return nullptr;
+}
+
+// Four vector accumulators, then the lanes added in double.
+template <class T, class V>
+double vsum(const T* x, size_t n) {
+  constexpr size_t W = lanes<T, V>;
+  V s0{}, s1{}, s2{}, s3{};
+  size_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    s0 += load<T, V>(x + i);
+    s1 += load<T, V>(x + i + W);
+    s2 += load<T, V>(x + i + 2 * W);
+    s3 += load<T, V>(x + i + 3 * W);
+  }
+  for (; i + W <= n; i += W) s0 += load<T, V>(x + i);
+  if (i < n) s1 += load<T, V>(x + i, n - i);
+  const V s = (s0 + s1) + (s2 + s3);
+  double total = 0;
+  for (size_t k = 0; k < W; ++k) total += s[k];
+  return total;
+}
+
 Kernels makeKernels(const char* isa) {
-  Kernels k{isa, {}, {}, {}, {}};
+  Kernels k{isa, {}, {}, {}, {}, {}, {}, vsum<double, VD>, vsum<float, VF>};
+  for (size_t i = 0; i < kVjpCount; ++i) {
+    k.vjpF64[i] = vjpKernel<double, VD>(Vjp(i));
+    k.vjpF32[i] = vjpKernel<float, VF>(Vjp(i));
+  }
   for (size_t i = 0; i < kUnaryCount; ++i) {
     k.unaryF64[i] = unaryKernel<double, VD>(Unary(i));
     k.unaryF32[i] = unaryKernel<float, VF>(Unary(i));

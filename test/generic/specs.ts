@@ -88,6 +88,14 @@ const cx = (...list: [Shape[], Attrs?][]): Spec => ({ configs: cases(...list), c
 /** Listed configs, real and complex, of one matrix argument. */
 const mat = (domain: Domain, more: Partial<Spec>, ...list: [Shape[], Attrs?][]): Spec => ({ ...cx(...list), domains: [domain], ...more });
 
+/** A scipy.stats function: x alone, x with the required parameters, then all parameters broadcast. */
+const stat = (domains: Domain[], required = 1, dtypes: (DType | undefined)[] = []): Spec => ({
+  configs: each([domains.slice(0, required).map((_, i) => (i ? [] : [3])), domains.slice(0, required).map((_, i) => (i ? [3] : [2, 3])),
+    domains.map((_, i) => (i === 0 ? [2, 3] : i === 1 ? [3] : []))]),
+  domains, dtypes,
+});
+const simplex = (op: (...a: any[]) => any) => (x: any, alpha: any) => op(np.divide(x, np.sum(x, { axis: 0, keepdims: true })), alpha); // eslint-disable-line @typescript-eslint/no-explicit-any
+
 // Index attributes.
 const int64 = (data: number[], shape = [data.length]) => NDArray.fromData(data, shape, 'int64');
 const mask = (data: number[], shape = [data.length]) => NDArray.fromData(data, shape, 'bool');
@@ -243,4 +251,63 @@ export const SPECS: Record<string, Spec> = {
     domains: [matrices((r, i) => (i === 1 ? 4 : 0) + 2 * r() - 1)] }, // row u is the main diagonal
   'scipy.linalg.solve_sylvester': { ...cx([[[3, 3], [2, 2], [3, 2]]], [[[2, 2], [2, 2], [2, 2]]]), domains: [DOMINANT, DOMINANT] },
   'scipy.linalg.sqrtm': mat(DOMINANT, {}, [[[3, 3]]], [[[2, 2]]]),
+
+  // misc: nan_to_num, real_if_close, and functions without gradient
+  nan_to_num: unC(), real_if_close: unC(),
+  argsort: { configs: cases([[[5]]], [[[2, 3]], { axis: 0 }], [[[2, 3]], { axis: null }]) },
+  argpartition: { configs: cases([[[5]], { kth: 2 }], [[[2, 4]], { kth: 1, axis: 0 }]) },
+  searchsorted: { configs: cases([[[4], [3]]], [[[4], [2, 2]], { side: 'right' }]) },
+  unique: { configs: cases([[[5]]], [[[2, 3]], { return_index: true, return_inverse: true, return_counts: true }]), complex: true },
+  nonzero: cx([[[3]]], [[[2, 3]]]), flatnonzero: unC(), argwhere: unC(),
+  isclose: binC(), allclose: binC(), array_equal: cx([[[3], [3]]], [[[2, 3], [3]]]), array_equiv: cx([[[3], [3]]], [[[2, 3], [3]]]),
+  isposinf: un(), isneginf: un(), iscomplex: unC(), isreal: unC(),
+
+  // scipy.signal
+  'scipy.signal.convolve': cx([[[5], [3]]], [[[3], [5]], { mode: 'valid' }], [[[4, 5], [2, 3]], { mode: 'valid' }], [[[3, 3], [2, 2]]],
+    [[[3], [5]], { mode: 'same' }], [[[5], [2]], { mode: 'same' }], [[[2, 4], [3, 2]], { axes: [[1], [0]], dot_axes: [[0], [1]] }],
+    [[[2, 3], [4, 2, 2]], { axes: [[1], [1]], mode: 'valid' }]),
+
+  // scipy.special (orders and incomplete-function parameters are int64 constants: they are not differentiable)
+  'scipy.special.gamma': un([0.3, 4]), 'scipy.special.gammaln': un([0.3, 5]), 'scipy.special.rgamma': un([0.3, 4]),
+  'scipy.special.gammasgn': un(), 'scipy.special.digamma': un([0.3, 4]), 'scipy.special.psi': un([0.3, 4]),
+  'scipy.special.polygamma': bin([0, 3], [0.5, 3], { dtypes: ['int64'] }),
+  'scipy.special.multigammaln': { configs: each(UNARY_SHAPES, [{ d: 1 }, { d: 3 }]), domains: [[1.5, 4]] },
+  'scipy.special.beta': bin([0.5, 3], [0.5, 3]), 'scipy.special.betaln': bin([0.5, 3], [0.5, 3]),
+  'scipy.special.betainc': { configs: each([[[], [], []], [[3], [3], [3]], [[2, 3], [3], [2, 1]]]), dtypes: ['int64', 'int64'], domains: [[1, 4], [1, 4], [0.1, 0.9]] },
+  'scipy.special.gammainc': bin([1, 4], [0.2, 3], { dtypes: ['int64'] }), 'scipy.special.gammaincc': bin([1, 4], [0.2, 3], { dtypes: ['int64'] }),
+  'scipy.special.stdtr': bin([1, 6], R, { dtypes: ['int64'] }),
+  'scipy.special.xlogy': bin(R, POS), 'scipy.special.xlog1py': bin(R, [-0.5, 2]),
+  'scipy.special.erf': un(), 'scipy.special.erfc': un(), 'scipy.special.erfcx': un(),
+  'scipy.special.erfinv': un(UNIT), 'scipy.special.erfcinv': un([0.1, 1.9]),
+  'scipy.special.ndtr': un(), 'scipy.special.log_ndtr': un([-3, 3]), 'scipy.special.ndtri': un([0.05, 0.95]),
+  'scipy.special.expit': un(), 'scipy.special.logit': un([0.1, 0.9]),
+  'scipy.special.j0': un([0.5, 5]), 'scipy.special.j1': un([0.5, 5]), 'scipy.special.y0': un([0.5, 5]), 'scipy.special.y1': un([0.5, 5]),
+  'scipy.special.jn': bin([0, 4], [0.5, 5], { dtypes: ['int64'] }), 'scipy.special.yn': bin([0, 4], [0.5, 5], { dtypes: ['int64'] }),
+  'scipy.special.i0': un(), 'scipy.special.i1': un(),
+  'scipy.special.iv': bin([0, 3], R, { dtypes: ['int64'] }), 'scipy.special.ive': bin([0, 3], NONZERO, { dtypes: ['int64'] }),
+
+  // scipy.stats: x, then the parameters, then loc and scale (optional)
+  'scipy.stats.norm.pdf': stat([R, R, POS]), 'scipy.stats.norm.logpdf': stat([R, R, POS]),
+  'scipy.stats.norm.cdf': stat([R, R, POS]), 'scipy.stats.norm.logcdf': stat([R, R, POS]),
+  'scipy.stats.norm.sf': stat([R, R, POS]), 'scipy.stats.norm.logsf': stat([R, R, POS]),
+  'scipy.stats.norm.ppf': stat([[0.05, 0.95], R, POS]), 'scipy.stats.norm.isf': stat([[0.05, 0.95], R, POS]),
+  'scipy.stats.t.pdf': stat([R, [1, 5], R, POS], 2), 'scipy.stats.t.logpdf': stat([R, [1, 5], R, POS], 2),
+  'scipy.stats.t.cdf': stat([R, [1, 6], R, POS], 2, [undefined, 'int64']), 'scipy.stats.t.logcdf': stat([R, [1, 6], R, POS], 2, [undefined, 'int64']),
+  'scipy.stats.t.sf': stat([R, [1, 6], R, POS], 2, [undefined, 'int64']), 'scipy.stats.t.logsf': stat([R, [1, 6], R, POS], 2, [undefined, 'int64']),
+  'scipy.stats.beta.pdf': stat([[0.2, 0.8], [0.5, 3], [0.5, 3], [-0.05, 0.05], [0.95, 1.05]], 3),
+  'scipy.stats.beta.logpdf': stat([[0.2, 0.8], [0.5, 3], [0.5, 3], [-0.05, 0.05], [0.95, 1.05]], 3),
+  'scipy.stats.beta.cdf': stat([[0.2, 0.8], [1, 4], [1, 4], [-0.05, 0.05], [0.95, 1.05]], 3, [undefined, 'int64', 'int64']),
+  'scipy.stats.gamma.pdf': stat([[0.5, 4], [0.5, 4], [-0.2, 0.2], POS], 2), 'scipy.stats.gamma.logpdf': stat([[0.5, 4], [0.5, 4], [-0.2, 0.2], POS], 2),
+  'scipy.stats.gamma.cdf': stat([[0.5, 4], [1, 4], [-0.2, 0.2], POS], 2, [undefined, 'int64']),
+  'scipy.stats.chi2.pdf': stat([[0.5, 4], [1, 5], [-0.2, 0.2], POS], 2), 'scipy.stats.chi2.logpdf': stat([[0.5, 4], [1, 5], [-0.2, 0.2], POS], 2),
+  'scipy.stats.chi2.cdf': stat([[0.5, 4], [1, 6], [-0.2, 0.2], POS], 2, [undefined, 'int64']),
+  'scipy.stats.poisson.pmf': stat([[0, 6], [0.5, 4], [0, 2]], 2, ['int64', undefined, 'int64']),
+  'scipy.stats.poisson.logpmf': stat([[0, 6], [0.5, 4], [0, 2]], 2, ['int64', undefined, 'int64']),
+  'scipy.stats.poisson.cdf': stat([[0, 6], [0.5, 4], [0, 2]], 2, ['int64', undefined, 'int64']),
+  // x is moved within the simplex (normalised), where SciPy accepts it
+  'scipy.stats.dirichlet.pdf': { configs: each([[[3], [3]], [[4, 2], [4]]]), domains: [[0.2, 1], [0.5, 3]], fn: simplex },
+  'scipy.stats.dirichlet.logpdf': { configs: each([[[3], [3]], [[4, 2], [4]]]), domains: [[0.2, 1], [0.5, 3]], fn: simplex },
+  'scipy.stats.multivariate_normal.pdf': { configs: each([[[3], [3], [3, 3]], [[4, 2], [2], [2, 2]], [[2], [2]], [[3]]]), domains: [R, R, SPD] },
+  'scipy.stats.multivariate_normal.logpdf': { configs: each([[[3], [3], [3, 3]], [[4, 2], [2], [2, 2]], [[2], [2]], [[3]]]), domains: [R, R, SPD] },
+  'scipy.stats.multivariate_normal.entropy': { configs: each([[[2], [2, 2]], [[3], [3, 3]]]), domains: [R, SPD] },
 };

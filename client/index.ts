@@ -1,0 +1,11 @@
+// gradd/client: trace functions into graphs for a gradd server. Imports no native code.
+export { trace, inferOp } from './trace.js';
+export { np, scipy } from '../core/np.js';
+export { validateGraph, DEFAULT_LIMITS } from '../core/graph/validate.js';
+export type { GraphLimits } from '../core/graph/validate.js';
+export { catalogVersion } from '../core/graph/version.js';
+export { NDArray } from '../core/ndarray.js';
+export { GraddTypeError, GraddRangeError } from '../core/errors.js';
+export type { ErrorCode } from '../core/errors.js';
+export type { DType } from '../core/dtype.js';
+export type { Graph, Node, Ref, TensorSpec, AttrValue } from '../core/graph/ir.js';

@@ -1,0 +1,112 @@
+// evalGraph: runs a graph with the eager engine, one applyOp per node, so that differentiating a call of
+// evalGraph differentiates the graph (grad, jvp, hvp, jacobian need no rules of their own). Control-flow
+// nodes run through np.cond / whileLoop / forLoop / scan with the subgraphs as the functions, and a
+// primitive node becomes a primitive whose rules are its rule subgraphs.
+import { getOp, type Out, type Value } from '../catalog.js';
+import { callOp } from '../call.js';
+import { isComplexScalar } from '../containers.js';
+import { cond, forLoop, scanWith, whileLoop, withLoopBudget } from '../control.js';
+import { fail, fmtShape, graddError, GraddRangeError, GraddTypeError } from '../errors.js';
+import { defjvp, defvjp, primitive } from '../primitive.js';
+import { Tensorish } from '../tensorish.js';
+import { applyOp, sameShape } from '../tracer.js';
+import { decodeAttrs, operandsOf } from './attrs.js';
+import type { Graph, Node, Ref, TensorSpec } from './ir.js';
+import { flattenBy, fromTree, treeLeaves } from './tree.js';
+import { DEFAULT_LIMITS, validateGraph, type GraphLimits } from './validate.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Fn = (...args: any[]) => any;
+
+const validated = new WeakMap<Graph, string>();
+
+/**
+ * Runs `graph` on `inputs`: the arguments of the function it was traced from (containers as they were), or a
+ * flat list of arrays for a graph without inputTree. The graph is validated first (once per graph and limits).
+ * Returns the outputs in the structure of outputTree (a flat list without one).
+ */
+export function evalGraph(graph: Graph, inputs: readonly unknown[] = [], opts: { limits?: Partial<GraphLimits> } = {}): any {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits }, key = JSON.stringify(limits);
+  if (validated.get(graph) !== key) {
+    validateGraph(graph, limits);
+    validated.set(graph, key);
+  }
+  const flat = graph.inputTree === undefined ? treeLeaves(inputs, 'evalGraph: inputs') : flattenBy(graph.inputTree, inputs, 'evalGraph: inputs');
+  if (flat.length !== graph.inputs.length) fail('BAD_ARGUMENT', `evalGraph: the graph takes ${graph.inputs.length} arrays, got ${flat.length}`);
+  const outs = withLoopBudget(limits.maxLoopIterations, () => run(graph, flat.map((v, i) => inputValue(v, graph.inputs[i], i))));
+  return graph.outputTree === undefined ? outs : fromTree(graph.outputTree, outs);
+}
+
+function inputValue(v: unknown, spec: TensorSpec, i: number): Value {
+  const where = `evalGraph: input ${i}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || isComplexScalar(v)) {
+    if (spec.shape.length) fail('SHAPE_MISMATCH', `${where} is a scalar, but the graph takes shape ${fmtShape(spec.shape)}`);
+    return callOp('astype', [v], { dtype: spec.dtype }) as Value;
+  }
+  if (!(v instanceof Tensorish)) return fail('BAD_ARGUMENT', `${where}: expected an array or a number, got ${typeof v}`);
+  if (!sameShape(v.shape, spec.shape)) fail('SHAPE_MISMATCH', `${where} has shape ${fmtShape(v.shape)}, but the graph takes ${fmtShape(spec.shape)}`);
+  if (v.dtype !== spec.dtype) fail('DTYPE_MISMATCH', `${where} is ${v.dtype}, but the graph takes ${spec.dtype}`);
+  return v as Value;
+}
+
+/** Runs a validated graph on values of its input types; the flat list of its outputs. */
+export function run(g: Graph, inputs: readonly Value[]): Value[] {
+  const env: Value[][] = [];
+  const get = (r: Ref): Value => ('input' in r ? inputs[r.input] : 'constant' in r ? g.constants[r.constant] : env[r.node][r.index ?? 0]);
+  g.nodes.forEach((node, i) => {
+    try {
+      const out = exec(g, node, node.inputs.map(get));
+      env.push((Array.isArray(out) ? out : [out]).map((v, k) =>
+        // The static rule of ops whose result dtype depends on the values (linalg.eig): the declared dtype.
+        (v.dtype === node.outputs[k].dtype ? v : callOp('astype', [v], { dtype: node.outputs[k].dtype }) as Value)));
+    } catch (e) {
+      throw e instanceof GraddTypeError || e instanceof GraddRangeError ? graddError(e.code, `node ${i} (${node.op}): ${e.message}`) : e;
+    }
+  });
+  return g.outputs.map(get);
+}
+
+const sub = (g: Graph, attr: unknown) => g.subgraphs[(attr as { graph: number }).graph];
+
+function exec(g: Graph, node: Node, args: Value[]): Out {
+  const a = node.attrs, n = node.outputs.length;
+  switch (node.op) {
+    case 'cond': {
+      const t = sub(g, a.true_branch), f = sub(g, a.false_branch);
+      return cond(args[0], (xs: Value[]) => run(t, xs), (xs: Value[]) => run(f, xs), args.slice(1));
+    }
+    case 'while_loop': {
+      const c = sub(g, a.cond), b = sub(g, a.body), caps = args.slice(n);
+      return whileLoop((s: Value[]) => run(c, [...s, ...caps])[0], (s: Value[]) => run(b, [...s, ...caps]), args.slice(0, n));
+    }
+    case 'for_loop': {
+      const b = sub(g, a.body), caps = args.slice(2 + n);
+      return forLoop(args[0], args[1], (i: Value, s: Value[]) => run(b, [i, ...s, ...caps]), args.slice(2, 2 + n));
+    }
+    case 'scan': {
+      const b = sub(g, a.body), nc = a.num_carry as number, nx = a.num_xs as number, caps = args.slice(nc + nx);
+      const body = (c: Value[], x: Value[]) => { const o = run(b, [...c, ...x, ...caps]); return [o.slice(0, nc), o.slice(nc)]; };
+      const [carry, ys] = scanWith(body, args.slice(0, nc), args.slice(nc, nc + nx), a.length as number, node.outputs.slice(nc));
+      return [...carry as Value[], ...ys as Value[]];
+    }
+    case 'primitive': return primitiveOf(g, node)(...args);
+  }
+  const operands = operandsOf(a).length, attrs = decodeAttrs(a, (k) => args[k]);
+  return applyOp(getOp(node.op), args.slice(0, args.length - operands), attrs);
+}
+
+const primitives = new WeakMap<Node, Fn>();
+
+/** A primitive node as a primitive: its forward and rules run their subgraphs. */
+function primitiveOf(g: Graph, node: Node): Fn {
+  let p = primitives.get(node);
+  if (!p) {
+    const a = node.attrs as { name: string; forward: unknown; vjp?: unknown[]; jvp?: unknown[] };
+    const fwd = sub(g, a.forward);
+    p = primitive((...xs: Value[]) => run(fwd, xs)[0], a.name);
+    defvjp(p, ...(a.vjp ?? []).map((r) => (r === null ? null : (ans: Value, ...xs: Value[]) => (gr: Value) => run(sub(g, r), [ans, ...xs, gr])[0])));
+    defjvp(p, ...(a.jvp ?? []).map((r) => (r === null ? null : (t: Value, ans: Value, ...xs: Value[]) => run(sub(g, r), [t, ans, ...xs])[0])));
+    primitives.set(node, p);
+  }
+  return p;
+}

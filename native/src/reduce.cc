@@ -1,0 +1,91 @@
+// sum: the sum of a contiguous array over one run of axes, x viewed as [outer, mid, inner] summed over mid.
+// Every total is a sum of fixed 4096-element blocks added in order, so the result does not depend on the
+// thread count.
+#include <algorithm>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "exports.h"
+#include "kernels.h"
+#include "parallel.h"
+#include "validate.h"
+
+namespace gradd {
+namespace {
+
+constexpr size_t kBlock = 4096;
+
+template <class T>
+SumFn<T> sumFn(const Kernels& k) {
+  if constexpr (std::is_same_v<T, double>) return k.sumF64;
+  else return k.sumF32;
+}
+
+template <class T>
+BinaryFn<T> addFn(const Kernels& k) {
+  if constexpr (std::is_same_v<T, double>) return k.binaryF64[size_t(Binary::add)];
+  else return k.binaryF32[size_t(Binary::add)];
+}
+
+template <class T>
+double blockedSum(SumFn<T> f, const T* x, size_t n) {
+  double total = 0;
+  for (size_t i = 0; i < n; i += kBlock) total += f(x + i, std::min(kBlock, n - i));
+  return total;
+}
+
+template <class T>
+void sum(const Args& args) {
+  const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(4, "out");
+  const uint64_t outer = args.dim(1, "outer"), mid = args.dim(2, "mid"), inner = args.dim(3, "inner");
+  using u128 = unsigned __int128;
+  if (u128(outer) * mid * inner != x.size)
+    args.rangeError("x must have length outer*mid*inner = " + std::to_string(outer) + "*" + std::to_string(mid) +
+                    "*" + std::to_string(inner) + ", got " + std::to_string(x.size));
+  args.exactLength("out", out.size, outer * inner, 1, "outer*inner");
+  const Kernels& k = activeKernels();
+  const SumFn<T> f = sumFn<T>(k);
+  const size_t work = x.size;
+  if (inner == 1 && outer == 1) {  // one total: blocks in parallel, partial sums added in order
+    std::vector<double> partial((mid + kBlock - 1) / kBlock);
+    parallelFor(partial.size(), work, 1, [&](size_t b0, size_t b1) {
+      for (size_t b = b0; b < b1; ++b) partial[b] = f(x.data + b * kBlock, std::min(kBlock, mid - b * kBlock));
+    });
+    double total = 0;
+    for (double p : partial) total += p;
+    out.data[0] = T(total);
+  } else if (inner == 1) {  // row sums
+    parallelFor(outer, work, 1, [&](size_t o0, size_t o1) {
+      for (size_t o = o0; o < o1; ++o) out.data[o] = T(blockedSum(f, x.data + o * mid, mid));
+    });
+  } else {  // column sums, in tiles of kBlock columns: each tile adds up its mid rows
+    const BinaryFn<T> add = addFn<T>(k);
+    const size_t tiles = (inner + kBlock - 1) / kBlock;
+    parallelFor(outer * tiles, work, 1, [&](size_t t0, size_t t1) {
+      for (size_t t = t0; t < t1; ++t) {
+        const size_t o = t / tiles, c = t % tiles * kBlock, w = std::min(kBlock, inner - c);
+        T* acc = out.data + o * inner + c;
+        const T* src = x.data + o * mid * inner + c;
+        if (mid == 0) std::fill(acc, acc + w, T(0));
+        else std::copy(src, src + w, acc);
+        for (size_t m = 1; m < mid; ++m) add(acc, false, src + m * inner, false, acc, w);
+      }
+    });
+  }
+}
+
+// sum(x, outer, mid, inner, out): out[o*inner + i] = sum over m < mid of x[(o*mid + m)*inner + i].
+void Sum(const Napi::CallbackInfo& info) {
+  Args args(info, "sum", 5, 5);
+  if (args.kind(0, "x") == Kind::F64) sum<double>(args);
+  else sum<float>(args);
+}
+
+}  // namespace
+
+void registerReduce(Napi::Env env, Napi::Object exports) {
+  exports.Set("sum", Napi::Function::New(env, Sum, "sum"));
+}
+
+}  // namespace gradd
