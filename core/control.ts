@@ -38,8 +38,9 @@ function counter(where: string): () => void {
   };
 }
 
-/** A loop state's or operand's leaf: JS numbers become float64 arrays (as grad's arguments), booleans bool ones. */
+/** A loop state's or operand's leaf: JS numbers become float64 arrays (as grad's arguments), booleans bool ones; nothing stays weak. */
 function leafValue(l: unknown, where: string): Value {
+  if (l instanceof NDArray && l.weak) return new NDArray(l.data, l.shape, l.dtype, l.strides, l.offset);
   if (l instanceof Tensorish) return l as Value;
   if (typeof l === 'number') return NDArray.scalar(l);
   if (typeof l === 'boolean') return NDArray.scalar(+l, 'bool');
@@ -98,7 +99,7 @@ const current = () => tracing() as Frame;
 
 /** np.cond(pred, trueFn, falseFn, operands): trueFn(operands) if pred, else falseFn(operands). */
 export function cond(pred: unknown, trueFn: Fn, falseFn: Fn, operands?: unknown): any {
-  const p = pred instanceof Box ? unboxAll(pred) : pred;
+  const v = pred instanceof NDArray && pred.tracedAs ? pred.tracedAs : pred, p = v instanceof Box ? unboxAll(v) : v;
   if (!(p instanceof Sym)) return truthy(pred, 'np.cond: pred') ? trueFn(operands) : falseFn(operands);
   if (p.size !== 1) fail('SHAPE_MISMATCH', `np.cond: pred must be one element, got an array of shape ${fmtShape(p.shape)}`);
   const given = operands !== undefined, ops = given ? normalized(operands, 'np.cond: operands') : [];

@@ -25,7 +25,7 @@ function leafValue(l: Leaf, what: string): Value {
 
 /** Back to the caller's form: a number for a number, {re, im} for a complex scalar, unless still traced. */
 function asGiven(v: Value, like: Leaf): any {
-  if (v instanceof Box) return v;
+  if (!(v instanceof NDArray)) return v;
   if (typeof like === 'number') return v.item();
   if (isComplexScalar(like)) return v.dtype === 'complex128' ? v.item() : { re: v.item(), im: 0 };
   return v;

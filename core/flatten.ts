@@ -3,13 +3,14 @@ import type { Value } from './catalog.js';
 import { callOp } from './call.js';
 import { isComplexScalar, leaves, unleaves } from './containers.js';
 import { allocate, DType } from './dtype.js';
+import { output } from './kernels.js';
 import { NDArray } from './ndarray.js';
-import { Box } from './tracer.js';
+import { Tensorish } from './tensorish.js';
 import { reshape } from './ops/prims.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const asArray = (l: unknown): Value =>
-  l instanceof NDArray || l instanceof Box ? l
+  l instanceof Tensorish ? l as Value
     : isComplexScalar(l) ? NDArray.fromData([l.re, l.im], [], 'complex128') : NDArray.scalar(l as number);
 
 /** [flat, unflatten]: the leaves of `value` ravelled and concatenated; unflatten(flat) rebuilds the container. */
@@ -21,9 +22,9 @@ export function flatten(value: unknown): [Value, (flat: any) => any] {
   const dtype: DType = arrays.some((a) => a.dtype === 'complex128') ? 'complex128' : arrays.some((a) => a.dtype === 'float32') && arrays.every((a) => a.dtype === 'float32') ? 'float32' : 'float64';
   const total = sizes.reduce((s, n) => s + n, 0);
   let flat: Value;
-  if (arrays.some((a) => a instanceof Box)) flat = callOp('concatenate', [arrays.map((a) => reshape(a, [-1]))], { axis: 0 }) as Value;
+  if (arrays.some((a) => !(a instanceof NDArray))) flat = callOp('concatenate', [arrays.map((a) => reshape(a, [-1]))], { axis: 0 }) as Value;
   else {
-    const w = dtype === 'complex128' ? 2 : 1, out = allocate(dtype, total);
+    const w = dtype === 'complex128' ? 2 : 1, out = w === 2 ? allocate(dtype, total) : output(dtype, total); // every element is set
     let k = 0;
     for (const a of arrays as NDArray[]) {
       const v = a.values();
@@ -36,13 +37,13 @@ export function flatten(value: unknown): [Value, (flat: any) => any] {
     const parts: unknown[] = [];
     // A traced vector is split in one op, whose VJP concatenates the pieces' cotangents (one slice per piece would
     // each scatter into a vector of zeros as long as all of them).
-    const pieces = vec instanceof Box ? callOp('split', [vec], { indices_or_sections: sizes.slice(0, -1).map((_, i) => sizes.slice(0, i + 1).reduce((s, n) => s + n, 0)) }) as Value[] : [];
+    const pieces = !(vec instanceof NDArray) ? callOp('split', [vec], { indices_or_sections: sizes.slice(0, -1).map((_, i) => sizes.slice(0, i + 1).reduce((s, n) => s + n, 0)) }) as Value[] : [];
     let k = 0;
     ls.forEach((l, i) => {
       let part: Value;
-      if (vec instanceof Box) part = reshape(pieces[i], shapes[i]);
+      if (!(vec instanceof NDArray)) part = reshape(pieces[i], shapes[i]);
       else part = new NDArray(vec.values().slice(k * (vec.dtype === 'complex128' ? 2 : 1), (k + sizes[i]) * (vec.dtype === 'complex128' ? 2 : 1)), shapes[i], vec.dtype);
-      parts.push(typeof l === 'number' && !(part instanceof Box) ? part.item() : part);
+      parts.push(typeof l === 'number' && part instanceof NDArray ? part.item() : part);
       k += sizes[i];
     });
     return unleaves(value, parts);

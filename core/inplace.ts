@@ -8,7 +8,8 @@ import { fail, fmtShape } from './errors.js';
 import { broadcastStrides, cast } from './kernels.js';
 import { NDArray } from './ndarray.js';
 import { assign, planIndex, positions } from './ops/indexing.js';
-import { Box } from './tracer.js';
+import { Tensorish } from './tensorish.js';
+import type { Box } from './tracer.js';
 import { stamp } from './versions.js';
 
 const asIndex = (index: unknown): unknown[] => (Array.isArray(index) ? index : [index]);
@@ -24,8 +25,8 @@ function become(target: Value, r: Value, where: string): void {
   if (r.shape.length !== target.shape.length || r.shape.some((d, i) => d !== target.shape[i]))
     fail('SHAPE_MISMATCH', `${where}: the result has shape ${fmtShape(r.shape)}, but an in-place update must keep the array's shape ${fmtShape(target.shape)}`);
   if (r.dtype !== target.dtype) r = callOp('astype', [r], { dtype: target.dtype }) as Value;
-  if (target instanceof Box) target.rebind(r as Box);
-  else if (r instanceof Box) target.tracedAs = r;
+  if (!(target instanceof NDArray)) target.rebind(r as Box);
+  else if (!(r instanceof NDArray)) target.tracedAs = r;
   else {
     writable(target, where);
     const plan = planIndex(target.shape, [], where);
@@ -38,7 +39,7 @@ function become(target: Value, r: Value, where: string): void {
 export function setItem(x: Value, index: unknown, value: unknown): void {
   const target = resolved(x), idx = asIndex(index);
   const v = value instanceof NDArray ? resolved(value) : value;
-  if (target instanceof NDArray && !(v instanceof Box)) {
+  if (target instanceof NDArray && !(v instanceof Tensorish && !(v instanceof NDArray))) {
     writable(target, 'set');
     const plan = planIndex(target.shape, idx, 'set');
     const val = callOp('astype', [v], { dtype: target.dtype }) as NDArray;

@@ -38,7 +38,7 @@ function encode(v: unknown, where: string, operand: ((v: Value) => number) | nul
   if (v === undefined || v === null) return null;
   if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
   if (v instanceof Box) return encode(unboxAll(v), where, operand);
-  if (v instanceof NDArray) return { tensor: frozen(v) };
+  if (v instanceof NDArray) return v.tracedAs ? encode(v.tracedAs, where, operand) : { tensor: frozen(v) };
   if (v instanceof Tensorish) {
     if (!operand) fail('BAD_ATTRIBUTE', `${where} must be a constant, but it is a value computed by the graph`);
     return { operand: operand(v as Value) };

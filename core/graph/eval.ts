@@ -33,7 +33,7 @@ export function evalGraph(graph: Graph, inputs: readonly unknown[] = [], opts: {
   }
   const flat = graph.inputTree === undefined ? treeLeaves(inputs, 'evalGraph: inputs') : flattenBy(graph.inputTree, inputs, 'evalGraph: inputs');
   if (flat.length !== graph.inputs.length) fail('BAD_ARGUMENT', `evalGraph: the graph takes ${graph.inputs.length} arrays, got ${flat.length}`);
-  const outs = withLoopBudget(limits.maxLoopIterations, () => run(graph, flat.map((v, i) => inputValue(v, graph.inputs[i], i))));
+  const outs = withLoopBudget(limits.maxLoopIterations, () => run(graph, flat.map((v, i) => inputValue(v, graph.inputs[i], i)), limits.maxLoopIterations));
   return graph.outputTree === undefined ? outs : fromTree(graph.outputTree, outs);
 }
 
@@ -49,13 +49,16 @@ function inputValue(v: unknown, spec: TensorSpec, i: number): Value {
   return v as Value;
 }
 
-/** Runs a validated graph on values of its input types; the flat list of its outputs. */
-export function run(g: Graph, inputs: readonly Value[]): Value[] {
+/**
+ * Runs a validated graph on values of its input types; the flat list of its outputs. `loops` bounds the loop
+ * iterations of a primitive's rules, which run later, in the backward pass, outside evalGraph's budget.
+ */
+export function run(g: Graph, inputs: readonly Value[], loops: number): Value[] {
   const env: Value[][] = [];
   const get = (r: Ref): Value => ('input' in r ? inputs[r.input] : 'constant' in r ? g.constants[r.constant] : env[r.node][r.index ?? 0]);
   g.nodes.forEach((node, i) => {
     try {
-      const out = exec(g, node, node.inputs.map(get));
+      const out = exec(g, node, node.inputs.map(get), loops);
       env.push((Array.isArray(out) ? out : [out]).map((v, k) =>
         // The static rule of ops whose result dtype depends on the values (linalg.eig): the declared dtype.
         (v.dtype === node.outputs[k].dtype ? v : callOp('astype', [v], { dtype: node.outputs[k].dtype }) as Value)));
@@ -68,45 +71,48 @@ export function run(g: Graph, inputs: readonly Value[]): Value[] {
 
 const sub = (g: Graph, attr: unknown) => g.subgraphs[(attr as { graph: number }).graph];
 
-function exec(g: Graph, node: Node, args: Value[]): Out {
-  const a = node.attrs, n = node.outputs.length;
+function exec(g: Graph, node: Node, args: Value[], loops: number): Out {
+  const a = node.attrs, n = node.outputs.length, call = (s: Graph, xs: Value[]) => run(s, xs, loops);
   switch (node.op) {
     case 'cond': {
       const t = sub(g, a.true_branch), f = sub(g, a.false_branch);
-      return cond(args[0], (xs: Value[]) => run(t, xs), (xs: Value[]) => run(f, xs), args.slice(1));
+      return cond(args[0], (xs: Value[]) => call(t, xs), (xs: Value[]) => call(f, xs), args.slice(1));
     }
     case 'while_loop': {
       const c = sub(g, a.cond), b = sub(g, a.body), caps = args.slice(n);
-      return whileLoop((s: Value[]) => run(c, [...s, ...caps])[0], (s: Value[]) => run(b, [...s, ...caps]), args.slice(0, n));
+      return whileLoop((s: Value[]) => call(c, [...s, ...caps])[0], (s: Value[]) => call(b, [...s, ...caps]), args.slice(0, n));
     }
     case 'for_loop': {
       const b = sub(g, a.body), caps = args.slice(2 + n);
-      return forLoop(args[0], args[1], (i: Value, s: Value[]) => run(b, [i, ...s, ...caps]), args.slice(2, 2 + n));
+      return forLoop(args[0], args[1], (i: Value, s: Value[]) => call(b, [i, ...s, ...caps]), args.slice(2, 2 + n));
     }
     case 'scan': {
       const b = sub(g, a.body), nc = a.num_carry as number, nx = a.num_xs as number, caps = args.slice(nc + nx);
-      const body = (c: Value[], x: Value[]) => { const o = run(b, [...c, ...x, ...caps]); return [o.slice(0, nc), o.slice(nc)]; };
+      const body = (c: Value[], x: Value[]) => { const o = call(b, [...c, ...x, ...caps]); return [o.slice(0, nc), o.slice(nc)]; };
       const [carry, ys] = scanWith(body, args.slice(0, nc), args.slice(nc, nc + nx), a.length as number, node.outputs.slice(nc));
       return [...carry as Value[], ...ys as Value[]];
     }
-    case 'primitive': return primitiveOf(g, node)(...args);
+    case 'primitive': return primitiveOf(g, node, loops)(...args);
   }
   const operands = operandsOf(a).length, attrs = decodeAttrs(a, (k) => args[k]);
   return applyOp(getOp(node.op), args.slice(0, args.length - operands), attrs);
 }
 
-const primitives = new WeakMap<Node, Fn>();
+const primitives = new WeakMap<Node, Map<number, Fn>>();
 
-/** A primitive node as a primitive: its forward and rules run their subgraphs. */
-function primitiveOf(g: Graph, node: Node): Fn {
-  let p = primitives.get(node);
+/** A primitive node as a primitive: its forward and rules run their subgraphs (each rule call with its own loop budget). */
+function primitiveOf(g: Graph, node: Node, loops: number): Fn {
+  const made = primitives.get(node) ?? new Map<number, Fn>();
+  primitives.set(node, made);
+  let p = made.get(loops);
   if (!p) {
     const a = node.attrs as { name: string; forward: unknown; vjp?: unknown[]; jvp?: unknown[] };
-    const fwd = sub(g, a.forward);
-    p = primitive((...xs: Value[]) => run(fwd, xs)[0], a.name);
-    defvjp(p, ...(a.vjp ?? []).map((r) => (r === null ? null : (ans: Value, ...xs: Value[]) => (gr: Value) => run(sub(g, r), [ans, ...xs, gr])[0])));
-    defjvp(p, ...(a.jvp ?? []).map((r) => (r === null ? null : (t: Value, ans: Value, ...xs: Value[]) => run(sub(g, r), [t, ans, ...xs])[0])));
-    primitives.set(node, p);
+    const rule = (r: unknown) => (xs: Value[]) => withLoopBudget(loops, () => run(sub(g, r), xs, loops)[0]);
+    const fwd = rule(a.forward);
+    p = primitive((...xs: Value[]) => fwd(xs), a.name);
+    defvjp(p, ...(a.vjp ?? []).map((r) => (r === null ? null : (ans: Value, ...xs: Value[]) => (gr: Value) => rule(r)([ans, ...xs, gr]))));
+    defjvp(p, ...(a.jvp ?? []).map((r) => (r === null ? null : (t: Value, ans: Value, ...xs: Value[]) => rule(r)([t, ans, ...xs]))));
+    made.set(loops, p);
   }
   return p;
 }

@@ -19,8 +19,15 @@ export const CONTROL_OPS = 'np.cond, np.whileLoop, np.forLoop or np.scan';
 
 /** A value of the graph being traced: its shape and dtype are known, its numbers are not. */
 export class Sym extends Tensorish {
-  constructor(readonly frame: Frame, readonly ref: Ref, readonly shape: readonly number[], readonly dtype: DType) { super(); }
+  constructor(readonly frame: Frame, public ref: Ref, readonly shape: readonly number[], readonly dtype: DType) { super(); }
   get size(): number { return sizeOf(this.shape); }
+  /** An in-place update (x.set, x.addInPlace) while tracing: from now on this value is `r` (same shape and dtype). */
+  rebind(r: unknown): void {
+    if (!(r instanceof Sym)) fail('NOT_DIFFERENTIABLE', 'an in-place update of a graph value with a value being differentiated (grad inside trace) is not supported');
+    else if (r.frame !== this.frame)
+      fail('BAD_ARGUMENT', `${r.frame.what} updates in place a value from outside it; return the new value instead (as part of the loop state or the branch's result)`);
+    this.ref = r.ref;
+  }
   item(): never { return coerced(this, 'read with .item()'); }
   toArray(): never { return coerced(this, 'read with .toArray()'); }
   override [Symbol.toPrimitive](hint: string): string {
@@ -36,7 +43,7 @@ const coerced = (s: Sym, how: string): never =>
 export const specOf = (v: { shape: readonly number[]; dtype: DType }): TensorSpec => ({ dtype: v.dtype, shape: [...v.shape] });
 
 export const differentiatedWhileTracing = (where: string): never =>
-  fail('NOT_DIFFERENTIABLE', `${where}: differentiating through ${CONTROL_OPS} or a primitive inside a function being traced to a graph ` +
+  fail('NOT_DIFFERENTIABLE', `${where}: differentiating through ${CONTROL_OPS} inside a function being traced to a graph ` +
     '(grad inside trace) is not supported; trace the function itself and differentiate evalGraph(graph, inputs) instead');
 
 export class Frame {
@@ -72,6 +79,7 @@ export class Frame {
   }
 
   ref(v: unknown): Ref {
+    if (v instanceof NDArray && v.tracedAs) v = v.tracedAs;
     if (v instanceof Sym) return this.local(v).ref;
     if (v instanceof Box) return differentiatedWhileTracing(this.what);
     return { constant: this.constant(toValue(v, this.what) as NDArray) };

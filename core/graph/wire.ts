@@ -222,7 +222,8 @@ class GraphReader {
       nodeOutputs.push(node.outputs.length);
       return node;
     });
-    if (m.outputs.length === 0) fail('INVALID_GRAPH', `${where}.outputs is empty; a graph has at least one output`);
+    // A subgraph may return nothing (a scan body with no carry and no ys); the model itself must return something.
+    if (m.outputs.length === 0 && depth === 0) fail('INVALID_GRAPH', `${where}.outputs is empty; a graph has at least one output`);
     const g: Graph = {
       catalogVersion: m.catalogVersion,
       inputs, constants, nodes,

@@ -465,7 +465,7 @@ defop(
   triangle('triu', true),
   triangle('tril', false),
   {
-    name: 'pad', arity: 1, attrs: ['pad_width', 'mode'],
+    name: 'pad', arity: 1, attrs: ['pad_width', 'mode', 'constant_values'],
     infer: ([x], a) => ({ shape: checkShape(padPlan(x.shape, a).shape, 'pad'), dtype: x.dtype }),
     forward: ([x], a, out: Meta) => {
       const p = padPlan(x.shape, a);
@@ -511,7 +511,7 @@ defop(
     vjp: (g) => g,
   },
   {
-    name: 'linspace', arity: 2, attrs: ['num', 'endpoint'], linear: true,
+    name: 'linspace', arity: 2, attrs: ['num', 'endpoint', 'dtype'], linear: true,
     infer: ([a, b], { num = 50, dtype }) => {
       if (integer(num, 'linspace', 'num') < 0) fail('BAD_ATTRIBUTE', `linspace: num must be non-negative, got ${num}`);
       return { shape: [num, ...broadcastShapes('linspace', a.shape, b.shape)], dtype: dtype ? checkDType(dtype, 'linspace') : floatDtype(resultType(a, b)) };

@@ -106,6 +106,22 @@ describe('trace', () => {
     expect(() => np.add(leaked, 1)).toThrow(/after its trace finished/);
   });
 
+  it('traces in-place updates as functional ops', () => {
+    const f = (x: any) => {
+      const y = np.zeros(3), z = x.mul(1);
+      y.set(0, x);
+      y.set(2, x.mul(2));
+      z.addInPlace(1);
+      return np.sum(y.mul(z)); // 3x(x + 1)
+    };
+    const g = traced(f, spec([]));
+    expect(g.nodes.filter((n) => n.op === 'index_update')).toHaveLength(2);
+    expect(evalGraph(g, [2]).item()).toBe(18);
+    expect(grad((x: any) => evalGraph(g, [x]))(2)).toBe(15);
+    expect(() => trace((x: any) => np.whileLoop((s: any) => s.lt(3), (s: any) => { x.addInPlace(1); return s.add(x); }, x), spec([])))
+      .toThrow(/np\.whileLoop bodyFn updates in place a value from outside it/);
+  });
+
   it('traces grad inside the function: the graph computes the derivative', () => {
     const g = traced(grad((x: any) => np.sum(np.tanh(x))), spec([2]));
     const x = np.array([0.3, -1.1]);
