@@ -1,0 +1,112 @@
+// npm run bench:server — gradient RPCs per second and latency percentiles for W1 (the tutorial's logistic
+// regression: ValueAndGrad over gRPC, POST /v1/models/{id}/valueAndGrad over HTTP) at 1, 16 and 64
+// concurrent clients, next to the same server's no-op routes (gRPC ServerLive, GET /v2/health/live) in
+// the same run. The server is a child process (the compiled dist/server/cli.js; run `npm run build:ts`
+// first, else it runs from source through tsx); the load generator is this process, on loopback.
+// Writes bench/results/server-<date>.json.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { np } from '../core/np.js';
+import { NDArray } from '../core/ndarray.js';
+import { trace } from '../core/graph/trace.js';
+import { graphToProto, tensorToProto, toJson } from '../core/graph/wire.js';
+import { GraphSchema } from '../core/graph/gen/gradd/v1/graph_pb.js';
+import { ValueAndGradRequestSchema } from '../core/graph/gen/gradd/v1/gradient_pb.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const root = join(import.meta.dirname, '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'gradd-bench-'));
+const compiled = existsSync(join(root, 'dist/server/cli.js'));
+const freePort = () => new Promise<number>((resolve) => { const srv = createNetServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as AddressInfo; srv.close(() => resolve(port)); }); });
+const ports = { http: await freePort(), grpc: await freePort() };
+const child = spawn(process.execPath, [...(compiled ? ['dist/server/cli.js'] : ['--import', 'tsx', 'server/cli.ts']),
+  'serve', '--host', '127.0.0.1', '--http', String(ports.http), '--grpc', String(ports.grpc), '--data-dir', dataDir, '--log-level', 'warn'], { cwd: root, stdio: 'inherit' });
+process.on('exit', () => { child.kill('SIGKILL'); rmSync(dataDir, { recursive: true, force: true }); });
+for (let i = 0; ; i++) {
+  if (await fetch(`http://127.0.0.1:${ports.http}/v2/health/ready`).then((r) => r.ok, () => false)) break;
+  if (i > 600) throw new Error('the server did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+function post(path: string, body: string | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: ports.http, path, method: body === null ? 'GET' : 'POST', agent, headers: body === null ? {} : { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(body ?? undefined);
+  });
+}
+
+// W1, registered once.
+const W1_X = [[0.52, 1.12, 0.77], [0.88, -1.08, 0.15], [0.52, 0.06, -1.3], [0.74, -2.49, 1.39]];
+const loss = (w: any) => {
+  const p = np.multiply(0.5, np.add(np.tanh(np.dot(np.array(W1_X), w)), 1)), t = np.array([true, true, false, true]);
+  return np.negative(np.sum(np.log(np.add(np.multiply(p, t), np.multiply(np.subtract(1, p), np.subtract(1, t))))));
+};
+const graph = toJson(GraphSchema, graphToProto(trace(loss, { dtype: 'float64', shape: [3] })));
+const reg = await fetch(`http://127.0.0.1:${ports.http}/v1/models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph }) });
+const modelId = ((await reg.json()) as any).model.id as string;
+const w = tensorToProto(NDArray.fromData([0.1, -0.2, 0.3], [3], 'float64'));
+const grpcBody = toBinary(ValueAndGradRequestSchema, create(ValueAndGradRequestSchema, { modelId, inputs: [w] }));
+const httpBody = JSON.stringify({ inputs: [{ datatype: 'FP64', shape: ['3'], rawContents: Buffer.from(w.rawContents).toString('base64') }] });
+
+const client = new grpc.Client(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure());
+const unary = (path: string, body: Uint8Array) => new Promise<void>((resolve, reject) =>
+  client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, body, (err) => (err ? reject(err) : resolve())));
+
+const targets: Record<string, () => Promise<unknown>> = {
+  'gRPC ValueAndGrad': () => unary('/gradd.v1.Gradient/ValueAndGrad', grpcBody),
+  'gRPC no-op (ServerLive)': () => unary('/inference.GRPCInferenceService/ServerLive', new Uint8Array()),
+  'HTTP valueAndGrad': async () => { if ((await post(`/v1/models/${modelId}/valueAndGrad`, httpBody)) !== 200) throw new Error('HTTP error'); },
+  'HTTP no-op (/v2/health/live)': () => post('/v2/health/live', null),
+};
+
+/** `clients` loops, each sending its next request when the last is answered, for SECONDS. */
+async function load(send: () => Promise<unknown>, clients: number) {
+  const lat: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      await send();
+      lat.push(performance.now() - t);
+    }
+  }));
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return { rps: lat.length / SECONDS, p50: q(0.5), p99: q(0.99) };
+}
+
+for (const send of Object.values(targets)) await load(send, 4); // warm up both sides
+const rows: { target: string; clients: number; rps: number; p50: number; p99: number; ofNoop?: number }[] = [];
+console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, ${SECONDS} s per cell, load generator in this process`);
+console.log('target                          clients   req/s    p50 ms   p99 ms   % of no-op');
+for (const clients of [1, 16, 64]) {
+  for (const transport of ['gRPC', 'HTTP']) {
+    const names = Object.keys(targets).filter((n) => n.startsWith(transport));
+    const noop = await load(targets[names[1]], clients);
+    const grad = await load(targets[names[0]], clients);
+    for (const [name, r] of [[names[0], grad], [names[1], noop]] as const) {
+      const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: grad.rps / noop.rps } : {}) };
+      rows.push(row);
+      console.log(`${name.padEnd(32)}${String(clients).padStart(7)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(3).padStart(9)}${r.p99.toFixed(3).padStart(9)}${row.ofNoop ? `${(row.ofNoop * 100).toFixed(0)}%`.padStart(13) : ''}`);
+    }
+  }
+}
+const at16 = rows.filter((r) => r.clients === 16 && r.ofNoop !== undefined);
+console.log(`targets at 16 clients (≥ 60% of the no-op rate, p99 ≤ 5 ms): ${at16.map((r) => `${r.target}: ${(r.ofNoop! * 100).toFixed(0)}%, p99 ${r.p99.toFixed(2)} ms ${r.ofNoop! >= 0.6 && r.p99 <= 5 ? 'met' : 'MISSED'}`).join('; ')}`);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, `bench/results/server-${new Date().toISOString().slice(0, 10)}.json`), JSON.stringify({ cores: availableParallelism(), compiled, seconds: SECONDS, rows }, null, 2));
+client.close();
+agent.destroy();
+process.exit(0);

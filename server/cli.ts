@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The `gradd` command: `gradd serve --http PORT --grpc PORT --data-dir DIR`; every flag also reads an
+// environment variable (GRADD_*). SIGTERM and SIGINT drain in-flight requests and exit 0.
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseTokens } from './auth.js';
+import { defaultConfig } from './config.js';
+import { createServer } from './index.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { SERVER_VERSION } from './rpc.js';
+
+const int = (min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+  return n;
+};
+const opt = (flags: string, env: string, help: string, parse?: (v: string) => unknown, dflt?: unknown) => {
+  const o = new Option(flags, help).env(env);
+  if (parse) o.argParser(parse);
+  return dflt === undefined ? o : o.default(dflt);
+};
+
+const defaults = defaultConfig();
+const program = new Command('gradd').version(SERVER_VERSION);
+program.command('serve')
+  .description('Start the gradient server (HTTP/JSON + KServe v2, and gRPC)')
+  .addOption(opt('--host <address>', 'GRADD_HOST', 'address to listen on', undefined, defaults.host))
+  .addOption(opt('--http <port>', 'GRADD_HTTP_PORT', 'HTTP port (0: any free port)', int(0), defaults.httpPort))
+  .addOption(opt('--grpc <port>', 'GRADD_GRPC_PORT', 'gRPC port (0: any free port)', int(0), defaults.grpcPort))
+  .addOption(opt('--data-dir <dir>', 'GRADD_DATA_DIR', 'where registered models are kept', undefined, defaults.dataDir))
+  .addOption(opt('--tokens <file>', 'GRADD_TOKENS_FILE', 'file of token:tenant lines; every request then needs "Authorization: Bearer <token>" (or set GRADD_TOKENS=tok1:tenantA,tok2:tenantB)'))
+  .addOption(opt('--tls-cert <file>', 'GRADD_TLS_CERT', 'PEM certificate: serve HTTPS and gRPC over TLS (with --tls-key)'))
+  .addOption(opt('--tls-key <file>', 'GRADD_TLS_KEY', 'PEM private key'))
+  .addOption(opt('--workers <n>', 'GRADD_WORKERS', 'compute worker threads (one more holds the tapes)', int(1), defaults.workers))
+  .addOption(opt('--inline-max-elements <n>', 'GRADD_INLINE_MAX_ELEMENTS', 'loop-free graphs producing at most this many elements run on the event loop (0: never)', int(0), defaults.inlineMaxElements))
+  .addOption(opt('--request-timeout <ms>', 'GRADD_REQUEST_TIMEOUT_MS', 'HTTP: time for a whole request to arrive', int(1), defaults.requestTimeoutMs))
+  .addOption(opt('--drain <ms>', 'GRADD_DRAIN_MS', 'on SIGTERM, time in-flight requests get to finish', int(0), defaults.drainMs))
+  .addOption(opt('--log-level <level>', 'GRADD_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', undefined, defaults.logLevel))
+  .addOption(opt('--max-request-bytes <n>', 'GRADD_MAX_REQUEST_BYTES', 'largest request body or message', int(1), DEFAULT_LIMITS.maxRequestBytes))
+  .addOption(opt('--max-elements <n>', 'GRADD_MAX_ELEMENTS', 'elements of one tensor', int(1), DEFAULT_LIMITS.maxElements))
+  .addOption(opt('--max-nodes <n>', 'GRADD_MAX_NODES', 'nodes of a graph, subgraphs included', int(1), DEFAULT_LIMITS.maxNodes))
+  .addOption(opt('--max-loop-iterations <n>', 'GRADD_MAX_LOOP_ITERATIONS', 'loop iterations of one evaluation', int(1), DEFAULT_LIMITS.maxLoopIterations))
+  .addOption(opt('--max-models <n>', 'GRADD_MAX_MODELS', 'models per tenant', int(1), DEFAULT_LIMITS.maxModelsPerTenant))
+  .addOption(opt('--max-tapes <n>', 'GRADD_MAX_TAPES', 'tapes per tenant', int(0), DEFAULT_LIMITS.maxTapesPerTenant))
+  .addOption(opt('--tape-memory <bytes>', 'GRADD_TAPE_MEMORY', 'estimated bytes of all tapes; past it the least recently used are evicted', int(0), DEFAULT_LIMITS.tapeMemoryBytes))
+  .addOption(opt('--tape-ttl <ms>', 'GRADD_TAPE_TTL_MS', 'how long a tape lives', int(1), DEFAULT_LIMITS.tapeTtlMs))
+  .addOption(opt('--max-concurrent <n>', 'GRADD_MAX_CONCURRENT', 'computations running or queued', int(1), DEFAULT_LIMITS.maxConcurrent))
+  .addOption(opt('--deadline <ms>', 'GRADD_DEADLINE_MS', 'longest a request may compute', int(1), DEFAULT_LIMITS.deadlineMs))
+  .addOption(opt('--max-connections <n>', 'GRADD_MAX_CONNECTIONS', 'open HTTP connections', int(1), DEFAULT_LIMITS.maxConnections))
+  .action(async (o) => {
+    if (!!o.tlsCert !== !!o.tlsKey) program.error('--tls-cert and --tls-key go together');
+    const tokens = o.tokens ? parseTokens(readFileSync(o.tokens, 'utf8'), o.tokens) : process.env.GRADD_TOKENS ? parseTokens(process.env.GRADD_TOKENS, 'GRADD_TOKENS') : null;
+    const server = await createServer({
+      host: o.host, httpPort: o.http, grpcPort: o.grpc, dataDir: o.dataDir, tokens, workers: o.workers,
+      tls: o.tlsCert ? { cert: readFileSync(o.tlsCert, 'utf8'), key: readFileSync(o.tlsKey, 'utf8') } : null,
+      inlineMaxElements: o.inlineMaxElements, requestTimeoutMs: o.requestTimeout, drainMs: o.drain, logLevel: o.logLevel,
+      limits: {
+        maxRequestBytes: o.maxRequestBytes, maxElements: o.maxElements, maxNodes: o.maxNodes, maxLoopIterations: o.maxLoopIterations,
+        maxModelsPerTenant: o.maxModels, maxTapesPerTenant: o.maxTapes, tapeMemoryBytes: o.tapeMemory, tapeTtlMs: o.tapeTtl,
+        maxConcurrent: o.maxConcurrent, deadlineMs: o.deadline, maxConnections: o.maxConnections,
+      },
+    });
+    const stop = (signal: string) => {
+      server.log.info({ signal }, 'draining');
+      server.close().then(() => process.exit(0), (e) => { server.log.error({ err: e }, 'shutdown failed'); process.exit(1); });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+program.parseAsync().catch((e) => {
+  console.error(`gradd: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+// Where computations run, off the event loop: a piscina pool of `workers` threads for calls without a tape,
+// and one more thread that runs every Vjp and Backward and so holds every tape (a tape is the closures of
+// its forward pass, which cannot leave the thread that made them). Graphs too small to be worth the hop run
+// inline while nothing else computes (under concurrent load the pool adds cores). OpenBLAS's thread count
+// is process-wide: floor(cores / (workers + 1)), so the threads that call BLAS at once never oversubscribe
+// the cores.
+//
+// Cancellation (client gone, or past the deadline): a queued task is dropped; a running pool task is stopped
+// by terminating its worker (piscina then starts a fresh one; nothing lives there between tasks). A task on
+// the tape thread is never terminated (that would drop every tenant's tapes): the request answers at once,
+// the computation runs to its end within the loop and size limits, and a cancelled Vjp's tape is released.
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { fail, graddError, type GraddRangeError, type GraddTypeError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import type { Config } from './config.js';
+import { configure, execute, type Outcome, type Task } from './exec.js';
+import type { Metrics } from './metrics.js';
+
+export type Lane = 'inline' | 'pool' | 'tapes';
+type Ok = Extract<Outcome, { ok: true }>['value'];
+
+export interface RunOptions {
+  /** Aborted when the client cancels or disconnects. */
+  signal: AbortSignal;
+  /** Epoch milliseconds. */
+  deadline: number;
+  /** Tape thread only: called with the outcome of a task whose request was already answered (cancelled). */
+  late?: (o: Outcome) => void;
+}
+
+export class Compute {
+  private readonly pool: Piscina;
+  private readonly tapeThread: Piscina;
+  private running = 0;
+
+  constructor(private readonly cfg: Config, private readonly metrics: Metrics) {
+    const filename = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+    // Running from TypeScript sources (tests, tsx): workers need tsx's loader too.
+    const execArgv = filename.endsWith('.ts') && !process.execArgv.includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
+    const common = {
+      filename, execArgv, idleTimeout: Infinity, concurrentTasksPerWorker: 1,
+      workerData: { limits: cfg.limits }, env: { ...process.env, GRADD_THREADS: String(cfg.blasThreads) },
+    };
+    this.pool = new Piscina({ ...common, minThreads: cfg.workers, maxThreads: cfg.workers });
+    this.tapeThread = new Piscina({ ...common, minThreads: 1, maxThreads: 1 });
+    configure(cfg.limits);
+    native()?.setThreads(cfg.blasThreads);
+  }
+
+  get active(): number { return this.running; }
+
+  async run(task: Task, lane: Lane, opts: RunOptions): Promise<Ok> {
+    if (this.running >= this.cfg.limits.maxConcurrent)
+      fail('QUOTA_EXCEEDED', `${this.running} computations are running or queued, the server's limit (maxConcurrent); retry later`);
+    if (opts.signal.aborted) throw opts.signal.reason;
+    // Inline only while nothing else computes: under concurrent load the pool's threads add cores.
+    if (lane === 'inline' && this.running > 0) lane = 'pool';
+    this.running++;
+    this.metrics.computations.set(this.running);
+    try {
+      if (lane === 'inline') return unwrap(execute(task));
+      const ctrl = new AbortController(), ms = Math.max(0, opts.deadline - Date.now());
+      const timer = setTimeout(() => ctrl.abort(graddError('DEADLINE_EXCEEDED', `the computation did not finish within its deadline of ${ms} ms (the server allows at most ${this.cfg.limits.deadlineMs} ms: deadlineMs)`)), ms);
+      const cancel = () => ctrl.abort(opts.signal.reason);
+      opts.signal.addEventListener('abort', cancel, { once: true });
+      try {
+        if (lane === 'pool') return unwrap(await this.pool.run(task, { signal: ctrl.signal }).catch((e) => { throw ctrl.signal.aborted ? ctrl.signal.reason : died(e); }));
+        const work = this.tapeThread.run(task).catch((e): Outcome => ({ ok: false, ...problem(died(e)) }));
+        const aborted = new Promise<never>((_, reject) => ctrl.signal.addEventListener('abort', () => reject(ctrl.signal.reason), { once: true }));
+        return unwrap(await Promise.race([work, aborted]).catch((e) => { work.then(opts.late); throw e; }));
+      } finally {
+        clearTimeout(timer);
+        opts.signal.removeEventListener('abort', cancel);
+      }
+    } finally {
+      this.running--;
+      this.metrics.computations.set(this.running);
+    }
+  }
+
+  /** Drops tapes from the tape thread (after TTL, eviction, ReleaseTape). */
+  release(tapeIds: string[]): void {
+    if (tapeIds.length) void this.tapeThread.run({ kind: 'release', tapeIds } satisfies Task).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pool.destroy(), this.tapeThread.destroy()]);
+  }
+}
+
+function unwrap(o: Outcome): Ok {
+  if (!o.ok) throw graddError(o.code, o.message);
+  return o.value;
+}
+
+const died = (e: unknown) => graddError('INTERNAL', `the compute worker failed: ${(e as Error)?.message ?? e}`);
+const problem = (e: GraddTypeError | GraddRangeError) => ({ code: e.code, message: e.message });

@@ -1,0 +1,84 @@
+// The `gradd serve` process: models survive kill -9 (written atomically before RegisterModel answers);
+// SIGTERM lets in-flight requests finish and exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { np } from '../../core/np.js';
+import { catalogVersion } from '../../core/graph/version.js';
+import { http, jsonF64, jsonGraph } from './helpers.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const dataDir = mkdtempSync(join(tmpdir(), 'gradd-proc-'));
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Starts `gradd serve` on free ports; resolves when it logs that it is serving. */
+function serve(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'serve', '--host', '127.0.0.1', '--http', '0', '--grpc', '0', '--data-dir', dataDir, '--workers', '1'],
+    { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`gradd serve did not start: ${buf}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n').find((l) => l.includes('"gradd serving"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${JSON.parse(line).http}`, exited });
+      }
+    });
+  });
+}
+
+const loop = (n: any, x: any) => np.sum(np.forLoop(0, n, (_i: any, s: any) => np.sin(np.add(s, 1)), x));
+
+describe('gradd serve', () => {
+  let id = '', loopId = '';
+
+  it('keeps registered models across kill -9', async () => {
+    const a = await serve();
+    const r = await http(a, 'POST', '/v1/models', { graph: jsonGraph((x: any) => np.sum(np.square(x)), { dtype: 'float64', shape: [3] }), name: 'squares' });
+    id = r.body.model.id;
+    loopId = (await http(a, 'POST', '/v1/models', { graph: jsonGraph(loop, { dtype: 'int64', shape: [] }, { dtype: 'float64', shape: [10] }) })).body.model.id;
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const files = readdirSync(join(dataDir, 'models'), { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(2);
+    const stored = JSON.parse(readFileSync(join(dataDir, 'models', files.find((f) => f.includes(id))!), 'utf8'));
+    expect(stored.checkedCatalogVersion).toBe(catalogVersion());
+
+    const b = await serve();
+    const m = await http(b, 'GET', `/v1/models/${id}`);
+    expect(m.status).toBe(200);
+    expect(m.body.name).toBe('squares');
+    const v = await http(b, 'POST', `/v1/models/${id}/valueAndGrad`, { inputs: [jsonF64([1, 2, 3])] });
+    expect(Buffer.from(v.body.grads[0].rawContents, 'base64')).toEqual(Buffer.from(new Float64Array([2, 4, 6]).buffer));
+    b.child.kill('SIGKILL');
+    await b.exited;
+  }, 90_000);
+
+  it('drains on SIGTERM: the in-flight request finishes, new ones are refused, exit code 0', async () => {
+    const c = await serve();
+    const inputs = (n: number) => ({ inputs: [{ datatype: 'INT64', shape: [], contents: { int64Contents: [String(n)] } }, jsonF64(new Array(10).fill(0))] });
+    await http(c, 'POST', `/v1/models/${loopId}/evaluate`, inputs(1000));
+    const t0 = performance.now();
+    await http(c, 'POST', `/v1/models/${loopId}/evaluate`, inputs(20_000));
+    const perIteration = (performance.now() - t0) / 20_000;
+    const inflight = http(c, 'POST', `/v1/models/${loopId}/evaluate`, inputs(Math.round(2000 / perIteration)));
+    await new Promise((r) => setTimeout(r, 300));
+    c.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    const refused = await http(c, 'GET', '/v2/health/ready').catch((e) => e);
+    expect(refused instanceof Error || refused.status === 503).toBe(true);
+    const r = await inflight;
+    expect(r.status).toBe(200);
+    expect(await c.exited).toBe(0);
+  }, 90_000);
+});
