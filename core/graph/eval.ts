@@ -5,6 +5,7 @@
 import { getOp, type Out, type Value } from '../catalog.js';
 import { callOp } from '../call.js';
 import { isComplexScalar } from '../containers.js';
+import { checkAbort, withSignal, type AbortFlag } from '../cancel.js';
 import { cond, forLoop, scanWith, whileLoop, withLoopBudget } from '../control.js';
 import { fail, fmtShape, graddError, GraddRangeError, GraddTypeError } from '../errors.js';
 import { defjvp, defvjp, primitive } from '../primitive.js';
@@ -25,7 +26,7 @@ const validated = new WeakMap<Graph, string>();
  * flat list of arrays for a graph without inputTree. The graph is validated first (once per graph and limits).
  * Returns the outputs in the structure of outputTree (a flat list without one).
  */
-export function evalGraph(graph: Graph, inputs: readonly unknown[] = [], opts: { limits?: Partial<GraphLimits> } = {}): any {
+export function evalGraph(graph: Graph, inputs: readonly unknown[] = [], opts: { limits?: Partial<GraphLimits>; signal?: AbortFlag } = {}): any {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits }, key = JSON.stringify(limits);
   if (validated.get(graph) !== key) {
     validateGraph(graph, limits);
@@ -33,7 +34,8 @@ export function evalGraph(graph: Graph, inputs: readonly unknown[] = [], opts: {
   }
   const flat = graph.inputTree === undefined ? treeLeaves(inputs, 'evalGraph: inputs') : flattenBy(graph.inputTree, inputs, 'evalGraph: inputs');
   if (flat.length !== graph.inputs.length) fail('BAD_ARGUMENT', `evalGraph: the graph takes ${graph.inputs.length} arrays, got ${flat.length}`);
-  const outs = withLoopBudget(limits.maxLoopIterations, () => run(graph, flat.map((v, i) => inputValue(v, graph.inputs[i], i)), limits.maxLoopIterations));
+  const outs = withSignal(opts.signal, () =>
+    withLoopBudget(limits.maxLoopIterations, () => run(graph, flat.map((v, i) => inputValue(v, graph.inputs[i], i)), limits.maxLoopIterations)));
   return graph.outputTree === undefined ? outs : fromTree(graph.outputTree, outs);
 }
 
@@ -57,6 +59,7 @@ export function run(g: Graph, inputs: readonly Value[], loops: number): Value[] 
   const env: Value[][] = [];
   const get = (r: Ref): Value => ('input' in r ? inputs[r.input] : 'constant' in r ? g.constants[r.constant] : env[r.node][r.index ?? 0]);
   g.nodes.forEach((node, i) => {
+    checkAbort();
     try {
       const out = exec(g, node, node.inputs.map(get), loops);
       env.push((Array.isArray(out) ? out : [out]).map((v, k) =>
