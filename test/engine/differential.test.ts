@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { np } from '../../core/np.js';
 import * as ad from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
+import { close } from '../helpers/assert.js';
 
 const arr = (a: unknown) => (a as NDArray).toArray() as number[];
-const close = (a: number[] | number, b: number[] | number, tol = 1e-12) => {
-  const x = ([] as number[]).concat(a as number[]), y = ([] as number[]).concat(b as number[]);
-  expect(x.length).toBe(y.length);
-  x.forEach((v, i) => expect(Math.abs(v - y[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(y[i]))));
-};
 const cube = (x: any) => np.multiply(x, np.multiply(x, x));
 
 describe('grad', () => {

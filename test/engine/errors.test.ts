@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { np } from '../../core/np.js';
 import { callOp } from '../../core/call.js';
 import { grad } from '../../core/differential.js';
-
-const throws = (f: () => unknown, code: string, cls: ErrorConstructor, ...words: (string | RegExp)[]) => {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeInstanceOf(cls);
-  expect(err.code).toBe(code);
-  for (const w of words) expect(err.message).toMatch(w);
-};
+import { throws } from '../helpers/assert.js';
 
 describe('bad input gets a typed error that names the problem', () => {
   it('shape mismatch names the op and both shapes', () => {

@@ -6,6 +6,7 @@ import { grad } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
 import { checkDerivatives, normal, randLike, rng, seedOf, type Rng } from '../helpers/fd.js';
+import { throws } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Line = [number, number][];
@@ -315,13 +316,6 @@ describe('derivatives', () => {
 // ---- bad input ----
 
 describe('bad input gets a typed error naming the op', () => {
-  const throws = (f: () => unknown, code: string, cls: ErrorConstructor, ...words: (string | RegExp)[]) => {
-    let err: any;
-    try { f(); } catch (e) { err = e; }
-    expect(err, 'expected an error').toBeInstanceOf(cls);
-    expect(err.code).toBe(code);
-    for (const w of words) expect(err.message).toMatch(w);
-  };
   const x = real([1, 2, 3, 4, 5, 6], [2, 3]), z = cplx([[1, 1], [2, 0]]);
   it('axis out of range', () => {
     throws(() => op('fft.fft', x, { axis: 2 }), 'AXIS_OUT_OF_RANGE', RangeError, 'fft.fft', 'axis 2');

@@ -5,28 +5,13 @@ import { callOp } from '../../core/call.js';
 import { grad, makeJvp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
-import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { fd, seq, throwsCode } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-/** 0, 1, 2, … in the given shape, float64. */
-const seq = (...shape: number[]) => NDArray.fromData(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), shape);
 const ints = (v: number[], shape = [v.length]) => NDArray.fromData(v, shape, 'int64');
 const bools = (v: boolean[], shape = [v.length]) => NDArray.fromData(v.map(Number), shape, 'bool');
 const S = (start: number | null, stop: number | null, step: number | null = null) => ({ slice: [start, stop, step] });
 const getitem = (x: unknown, index: unknown[]) => callOp('getitem', [x], { index }) as NDArray;
-
-function throwsCode(f: () => unknown, code: string, message: RegExp) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeDefined();
-  expect(err.code).toBe(code);
-  expect(err.message).toMatch(message);
-}
-
-function fd(label: string, f: (...a: any[]) => unknown, shapes: number[][], dtype: 'float64' | 'complex128' = 'float64') {
-  const r = rng(seedOf(label));
-  checkDerivatives(f, shapes.map((shape) => randLike({ shape, dtype }, r)), r);
-}
 
 describe('getitem: basic indexing', () => {
   const x = seq(3, 4); // [[0,1,2,3],[4,5,6,7],[8,9,10,11]]

@@ -4,42 +4,17 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { callOp } from '../../core/call.js';
 import { grad, makeJvp, makeVjp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
 import { nativeAvailable } from '../../native/index.js';
-import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { checkDerivatives, rng, seedOf } from '../helpers/fd.js';
+import { arr, c, call, close, mm, rand, throwsCode } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const arr = (x: unknown, dtype?: string) => np.array(x, dtype ? { dtype } : {}) as NDArray;
-const call = (name: string, args: unknown[], attrs: Record<string, unknown> = {}) => callOp(name, args, attrs) as any;
-const mm = (a: unknown, b: unknown) => call('matmul', [a, b]);
 const mH = (x: unknown) => call('conj', [call('swapaxes', [x], { axis1: -1, axis2: -2 })]);
 const abs2 = (x: unknown) => call('real', [call('multiply', [x, call('conj', [x])])]);
-const c = (re: number, im: number) => ({ re, im });
 
-function throwsCode(f: () => unknown, code: string, message: RegExp) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeDefined();
-  expect(err.code).toBe(code);
-  expect(err.message).toMatch(message);
-}
-
-function close(got: any, want: unknown, tol = 1e-12) {
-  const flat = (v: any): number[] => (v instanceof NDArray ? flat(v.toArray()) : Array.isArray(v) ? v.flatMap(flat) : typeof v === 'object' ? [v.re, v.im] : [v]);
-  const a = flat(got), b = flat(want);
-  expect(a.length).toBe(b.length);
-  a.forEach((v, i) => expect(Math.abs(v - b[i]), `element ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-}
-
-/** Random entries, plus `shift` on the diagonals (well conditioned, or positive definite after X Xᴴ). */
-function rand(label: string, shape: number[], dtype: 'float64' | 'complex128' = 'float64', shift = 0): NDArray {
-  const x = randLike({ shape, dtype }, rng(seedOf(label))), n = shape[shape.length - 1], w = dtype === 'complex128' ? 2 : 1;
-  for (let k = 0; k < x.size; k++) if (Math.floor(k / n) % shape[shape.length - 2] === k % n) x.data[w * k] += shift;
-  return x;
-}
 const eye = (n: number) => np.eye(n) as NDArray;
 
 describe.skipIf(!nativeAvailable())('numpy.linalg', () => {

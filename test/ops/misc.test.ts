@@ -6,12 +6,12 @@ import { grad, makeJvp, makeVjp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
 import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { code } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const a = (x: any) => (x as NDArray).toArray();
 const i64 = (data: number[], shape = [data.length]) => NDArray.fromData(data, shape, 'int64');
 const cx = (...pairs: [number, number][]) => NDArray.fromData(pairs.flat(), [pairs.length], 'complex128');
-const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as { code?: string }).code; } return 'no error'; };
 
 describe('nan_to_num', () => {
   const x = np.array([1, NaN, Infinity, -Infinity, -2.5]);

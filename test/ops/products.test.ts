@@ -2,38 +2,14 @@
 // (transposed and strided views, float32, complex) against the loop, derivatives against finite differences
 // to second order, and bad shapes.
 import { describe, expect, it } from 'vitest';
-import { callOp } from '../../core/call.js';
 import { grad, hessian, makeVjp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
 import { GEMM_MIN_WORK } from '../../core/ops/products.js';
-import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { rng } from '../helpers/fd.js';
+import { arr, call, close, fd, seq, throwsCode } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const seq = (...shape: number[]) => NDArray.fromData(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), shape);
-const arr = (x: unknown, dtype?: string) => np.array(x, dtype ? { dtype } : {}) as NDArray;
-const call = (name: string, args: unknown[], attrs: Record<string, unknown> = {}) => callOp(name, args, attrs) as any;
-
-function throwsCode(f: () => unknown, code: string, message: RegExp) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeDefined();
-  expect(err.code).toBe(code);
-  expect(err.message).toMatch(message);
-}
-
-function close(got: any, want: unknown, tol = 1e-12) {
-  const g = got instanceof NDArray ? got.toArray() : got;
-  const flat = (v: any): number[] => (Array.isArray(v) ? v.flatMap(flat) : typeof v === 'object' ? [v.re, v.im] : [v]);
-  const a = flat(g), b = flat(want);
-  expect(a.length).toBe(b.length);
-  a.forEach((v, i) => expect(Math.abs(v - b[i]), `element ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-}
-
-function fd(label: string, f: (...a: any[]) => unknown, shapes: number[][], dtype: 'float64' | 'complex128' = 'float64') {
-  const r = rng(seedOf(label));
-  checkDerivatives(f, shapes.map((shape) => randLike({ shape, dtype }, r)), r);
-}
 
 /** C = A·B by a plain loop over nested JS arrays (complex entries as {re, im}). */
 function loopMatmul(A: any[][], B: any[][]): any[][] {

@@ -1,37 +1,12 @@
 // Reductions and the ops along an axis: values worked by hand from NumPy's definitions, autograd's conventions
 // (ties in max, prod at zeros), derivatives against finite differences to second order, and bad inputs.
 import { describe, expect, it } from 'vitest';
-import { callOp } from '../../core/call.js';
 import { grad, jacobian, makeJvp, makeVjp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
-import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { arr, close, fd, op, seq, throwsCode } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const seq = (...shape: number[]) => NDArray.fromData(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), shape);
-const arr = (x: unknown, dtype?: string) => np.array(x, dtype ? { dtype } : {}) as NDArray;
-const op = (name: string, x: unknown, attrs: Record<string, unknown> = {}) => callOp(name, [x], attrs) as any;
-
-function throwsCode(f: () => unknown, code: string, message: RegExp) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeDefined();
-  expect(err.code).toBe(code);
-  expect(err.message).toMatch(message);
-}
-
-function close(got: any, want: unknown, tol = 1e-12) {
-  const g = got instanceof NDArray ? got.toArray() : got;
-  const flat = (v: any): number[] => (Array.isArray(v) ? v.flatMap(flat) : typeof v === 'object' ? [v.re, v.im] : [v]);
-  const a = flat(g), b = flat(want);
-  expect(a.length).toBe(b.length);
-  a.forEach((v, i) => expect(Math.abs(v - b[i]), `element ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-}
-
-function fd(label: string, f: (...a: any[]) => unknown, shapes: number[][], dtype: 'float64' | 'complex128' = 'float64') {
-  const r = rng(seedOf(label));
-  checkDerivatives(f, shapes.map((shape) => randLike({ shape, dtype }, r)), r);
-}
 
 describe('forward values', () => {
   const x23 = seq(2, 3); // [[0,1,2],[3,4,5]]

@@ -2,39 +2,15 @@
 // (op(A) x = b, A X + X B = Q, X² = A), the triangle and band the rules must respect, VJP and JVP against finite
 // differences to second order (batched, complex), and bad input.
 import { describe, expect, it } from 'vitest';
-import { callOp } from '../../core/call.js';
 import { makeJvp, makeVjp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np, scipy } from '../../core/np.js';
 import { nativeAvailable } from '../../native/index.js';
-import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { checkDerivatives, rng, seedOf } from '../helpers/fd.js';
+import { arr, c, call, close, mm, rand, throwsCode } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const arr = (x: unknown, dtype?: string) => np.array(x, dtype ? { dtype } : {}) as NDArray;
-const call = (name: string, args: unknown[], attrs: Record<string, unknown> = {}) => callOp(name, args, attrs) as any;
-const mm = (a: unknown, b: unknown) => call('matmul', [a, b]);
-const c = (re: number, im: number) => ({ re, im });
 
-function throwsCode(f: () => unknown, code: string, message: RegExp) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeDefined();
-  expect(err.code).toBe(code);
-  expect(err.message).toMatch(message);
-}
-
-function close(got: any, want: unknown, tol = 1e-12) {
-  const flat = (v: any): number[] => (v instanceof NDArray ? flat(v.toArray()) : Array.isArray(v) ? v.flatMap(flat) : typeof v === 'object' ? [v.re, v.im] : [v]);
-  const a = flat(got), b = flat(want);
-  expect(a.length).toBe(b.length);
-  a.forEach((v, i) => expect(Math.abs(v - b[i]), `element ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-}
-
-function rand(label: string, shape: number[], dtype: 'float64' | 'complex128' = 'float64', shift = 0): NDArray {
-  const x = randLike({ shape, dtype }, rng(seedOf(label))), n = shape[shape.length - 1], w = dtype === 'complex128' ? 2 : 1;
-  for (let k = 0; k < x.size; k++) if (Math.floor(k / n) % shape[shape.length - 2] === k % n) x.data[w * k] += shift;
-  return x;
-}
 /** The dense n×n matrix of SciPy's band storage ab ((l+u+1)×n, ab[u + i − j, j] = A[i, j]). */
 function dense(ab: number[][], l: number, u: number): number[][] {
   const n = ab[0].length;

@@ -7,23 +7,13 @@ import { grad, makeJvp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np, scipy } from '../../core/np.js';
 import { checkDerivatives, rng, seedOf } from '../helpers/fd.js';
+import { arr, closeRel as close } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const sp = (name: string, ...args: unknown[]) => callOp(`scipy.special.${name}`, args) as NDArray;
 /** The op on one number. */
 const f = (name: string, ...args: number[]) => sp(name, ...args).item() as number;
 const int = (data: number[], shape = [data.length]) => NDArray.fromData(data, shape, 'int64');
-const arr = (x: unknown) => np.array(x) as NDArray;
-const flat = (v: any): number[] => (v instanceof NDArray ? flat(v.toArray()) : Array.isArray(v) ? v.flatMap(flat) : [v]);
-
-function close(got: unknown, want: unknown, rtol = 1e-13, atol = 0) {
-  const a = flat(got), b = flat(want);
-  expect(a.length).toBe(b.length);
-  a.forEach((v, i) => {
-    if (Number.isNaN(b[i]) || !Number.isFinite(b[i])) expect(v, `element ${i}`).toBe(b[i]);
-    else expect(Math.abs(v - b[i]), `element ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(atol + rtol * Math.abs(b[i]));
-  });
-}
 
 const factorial = (n: number) => { let p = 1; for (let k = 2; k <= n; k++) p *= k; return p; };
 const EULER = 0.5772156649015329, ZETA3 = 1.2020569031595942;

@@ -5,26 +5,10 @@ import { callOp } from '../../core/call.js';
 import { grad, makeJvp, makeVjp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
-import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { fd, op, seq, throwsCode } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-/** 0, 1, 2, … in the given shape, float64. */
-const seq = (...shape: number[]) => NDArray.fromData(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), shape);
-const op = (name: string, x: unknown, attrs: Record<string, unknown> = {}) => callOp(name, [x], attrs) as any;
 const list = (name: string, xs: unknown[], attrs: Record<string, unknown> = {}) => callOp(name, [xs], attrs) as NDArray;
-
-function throwsCode(f: () => unknown, code: string, message: RegExp) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeDefined();
-  expect(err.code).toBe(code);
-  expect(err.message).toMatch(message);
-}
-
-function fd(label: string, f: (...a: any[]) => unknown, shapes: number[][], dtype: 'float64' | 'complex128' = 'float64') {
-  const r = rng(seedOf(label));
-  checkDerivatives(f, shapes.map((shape) => randLike({ shape, dtype }, r)), r);
-}
 
 describe('forward values', () => {
   const x23 = seq(2, 3); // [[0,1,2],[3,4,5]]

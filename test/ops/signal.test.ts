@@ -5,10 +5,10 @@ import { callOp } from '../../core/call.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np, scipy } from '../../core/np.js';
 import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { code } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const conv = (a: NDArray, b: NDArray, attrs: Record<string, unknown> = {}) => callOp('scipy.signal.convolve', [a, b], attrs) as NDArray;
-const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as { code?: string }).code; } return 'no error'; };
 
 /** The definition, for 2-d arrays convolved over both axes: out[o] = Σ_k a[k]·b[o + s − k], with SciPy's sizes and shifts. */
 function reference(a: number[][], b: number[][], mode: string): number[][] {

@@ -6,18 +6,10 @@ import { grad, makeJvp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np, scipy } from '../../core/np.js';
 import { checkDerivatives, randLike, rng, seedOf } from '../helpers/fd.js';
+import { arr, close } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const arr = (x: unknown) => np.array(x) as NDArray;
 const lse = (x: unknown, attrs: Record<string, unknown> = {}) => callOp('scipy.special.logsumexp', [x], attrs) as NDArray;
-
-function close(got: any, want: unknown, tol = 1e-12) {
-  const g = got instanceof NDArray ? got.toArray() : got;
-  const flat = (v: any): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
-  const a = flat(g), b = flat(want);
-  expect(a.length).toBe(b.length);
-  a.forEach((v, i) => expect(Math.abs(v - b[i]), `element ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-}
 
 describe('scipy.special.logsumexp', () => {
   it('values', () => {

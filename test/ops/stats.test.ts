@@ -8,21 +8,11 @@ import { grad, makeJvp, makeVjp } from '../../core/differential.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np, scipy } from '../../core/np.js';
 import { checkDerivatives, rng, seedOf } from '../helpers/fd.js';
+import { arr, closeRel as close, flat } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const st = (name: string, ...args: unknown[]) => callOp(`scipy.stats.${name}`, args) as NDArray;
 const v = (name: string, ...args: unknown[]) => st(name, ...args).toArray() as any;
-const arr = (x: unknown) => np.array(x) as NDArray;
-const flat = (x: any): number[] => (x instanceof NDArray ? flat(x.toArray()) : Array.isArray(x) ? x.flatMap(flat) : [x]);
-
-function close(got: unknown, want: unknown, rtol = 1e-13, atol = 0) {
-  const a = flat(got), b = flat(want);
-  expect(a.length).toBe(b.length);
-  a.forEach((x, i) => {
-    if (!Number.isFinite(b[i])) expect(x, `element ${i}`).toBe(b[i]);
-    else expect(Math.abs(x - b[i]), `element ${i}: ${x} vs ${b[i]}`).toBeLessThanOrEqual(atol + rtol * Math.abs(b[i]));
-  });
-}
 
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 const xs = [-3.5, -1, -0.2, 0, 0.7, 2.5];

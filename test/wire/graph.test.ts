@@ -11,6 +11,7 @@ import { trace } from '../../core/graph/trace.js';
 import { np } from '../../core/np.js';
 import { TensorSchema } from '../../core/graph/gen/gradd/v1/tensor_pb.js';
 import { decode, encode, fromJsonString, graphFromProto, graphToProto, tensorFromProto, toJson, toJsonString } from '../../core/graph/wire.js';
+import { throwsCode } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const f64 = (v: number[], shape = [v.length]) => NDArray.fromData(v, shape);
@@ -55,14 +56,6 @@ const graph: Graph = {
   inputTree: [[null], { flag: null }],
   outputTree: { y: null, det: [null, null] },
 };
-
-function throwsCode(f: () => unknown, code: string, ...words: (string | RegExp)[]) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeDefined();
-  expect(err.code, err.message).toBe(code);
-  for (const w of words) expect(err.message).toMatch(w);
-}
 
 describe('graph round trips', () => {
   it('every AttrValue kind survives binary and JSON, down to NaN and -0', () => {

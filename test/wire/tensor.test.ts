@@ -8,6 +8,7 @@ import { TensorSchema, type Tensor } from '../../core/graph/gen/gradd/v1/tensor_
 import { InferTensorContentsSchema } from '../../core/graph/gen/inference/grpc_predict_v2_pb.js';
 import { TensorContentsSchema } from '../../core/graph/gen/gradd/v1/tensor_pb.js';
 import { decode, encode, fromJsonString, tensorFromProto, tensorToProto, toJsonString } from '../../core/graph/wire.js';
+import { throws } from '../helpers/assert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -26,14 +27,6 @@ function roundTrips(nd: NDArray, typed = false): NDArray[] {
     tensorFromProto(decode(TensorSchema, encode(TensorSchema, msg))),
     tensorFromProto(fromJsonString(TensorSchema, toJsonString(TensorSchema, msg))),
   ];
-}
-
-function throwsCode(f: () => unknown, cls: ErrorConstructor, code: string, ...words: (string | RegExp)[]) {
-  let err: any;
-  try { f(); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeInstanceOf(cls);
-  expect(err.code).toBe(code);
-  for (const w of words) expect(err.message).toMatch(w);
 }
 
 describe('raw contents: exact bit for bit', () => {
@@ -167,15 +160,15 @@ describe('int64 beyond 2^53', () => {
   });
 
   it('refuses to round them into an NDArray: a RangeError naming the element', () => {
-    throwsCode(() => tensorFromProto(msg), RangeError, 'VALUE_OUT_OF_RANGE', 'element 0', '9007199254740993', '2^53');
+    throws(() => tensorFromProto(msg), 'VALUE_OUT_OF_RANGE', RangeError, 'element 0', '9007199254740993', '2^53');
     const raw = create(TensorSchema, { datatype: 'INT64', shape: [2n], rawContents: bytesOf(BigInt64Array.of(1n, -(2n ** 63n))) });
-    throwsCode(() => tensorFromProto(raw), RangeError, 'VALUE_OUT_OF_RANGE', 'element 1', '-9223372036854775808');
+    throws(() => tensorFromProto(raw), 'VALUE_OUT_OF_RANGE', RangeError, 'element 1', '-9223372036854775808');
     const edge = create(TensorSchema, { datatype: 'INT64', shape: [2n], contents: { int64Contents: [2n ** 53n, -(2n ** 53n)] } });
     expect(Array.from(tensorFromProto(edge).data)).toEqual([2 ** 53, -(2 ** 53)]);
   });
 
   it('an int64 NDArray value outside INT64 cannot be sent', () => {
-    throwsCode(() => tensorToProto(NDArray.fromData([1, 2 ** 63], [2], 'int64')), RangeError, 'VALUE_OUT_OF_RANGE', 'element 1');
+    throws(() => tensorToProto(NDArray.fromData([1, 2 ** 63], [2], 'int64')), 'VALUE_OUT_OF_RANGE', RangeError, 'element 1');
     expect(tensorToProto(NDArray.fromData([-(2 ** 63)], [1], 'int64')).rawContents).toEqual(bytesOf(BigInt64Array.of(-(2n ** 63n))));
   });
 });
@@ -183,15 +176,15 @@ describe('int64 beyond 2^53', () => {
 describe('malformed tensors are typed errors naming the field', () => {
   const t = (init: Parameters<typeof create<typeof TensorSchema>>[1]): Tensor => create(TensorSchema, init);
   it('datatype, shape, sizes and forms', () => {
-    throwsCode(() => tensorFromProto(t({ datatype: 'FLOAT64', shape: [] })), TypeError, 'BAD_ARGUMENT', 'datatype', 'FLOAT64', 'FP64');
-    throwsCode(() => tensorFromProto(t({ datatype: 'FP64', shape: [-1n] })), TypeError, 'BAD_ARGUMENT', /shape\[0\] is -1/);
-    throwsCode(() => tensorFromProto(t({ datatype: 'FP64', shape: [3n], rawContents: new Uint8Array(16) })), TypeError, 'BAD_ARGUMENT', 'raw_contents has 16 bytes', '24');
-    throwsCode(() => tensorFromProto(t({ datatype: 'FP64', shape: [2n], contents: { fp64Contents: [1] } })), TypeError, 'BAD_ARGUMENT', 'fp64_contents has 1 values', 'needs 2');
-    throwsCode(() => tensorFromProto(t({ datatype: 'FP64', shape: [1n], contents: { fp32Contents: [1] } })), TypeError, 'BAD_ARGUMENT', 'contents.fp64_contents, not contents.fp32_contents');
-    throwsCode(() => tensorFromProto(t({ datatype: 'FP64', shape: [1n], rawContents: new Uint8Array(8), contents: { fp64Contents: [1] } })), TypeError, 'BAD_ARGUMENT', 'both raw_contents and contents.fp64_contents');
-    throwsCode(() => tensorFromProto(t({ datatype: 'BOOL', shape: [2n], rawContents: Uint8Array.of(1, 2) })), TypeError, 'BAD_ARGUMENT', 'byte 1 is 2');
-    throwsCode(() => tensorFromProto(t({ datatype: 'FP64', shape: [1000n, 1000n] }), { maxElements: 999_999 }), RangeError, 'TOO_LARGE', '1000000 elements', '999999');
-    throwsCode(() => tensorFromProto(t({ datatype: 'FP64', shape: [2n ** 40n] })), TypeError, 'BAD_ARGUMENT', 'shape[0]');
+    throws(() => tensorFromProto(t({ datatype: 'FLOAT64', shape: [] })), 'BAD_ARGUMENT', TypeError, 'datatype', 'FLOAT64', 'FP64');
+    throws(() => tensorFromProto(t({ datatype: 'FP64', shape: [-1n] })), 'BAD_ARGUMENT', TypeError, /shape\[0\] is -1/);
+    throws(() => tensorFromProto(t({ datatype: 'FP64', shape: [3n], rawContents: new Uint8Array(16) })), 'BAD_ARGUMENT', TypeError, 'raw_contents has 16 bytes', '24');
+    throws(() => tensorFromProto(t({ datatype: 'FP64', shape: [2n], contents: { fp64Contents: [1] } })), 'BAD_ARGUMENT', TypeError, 'fp64_contents has 1 values', 'needs 2');
+    throws(() => tensorFromProto(t({ datatype: 'FP64', shape: [1n], contents: { fp32Contents: [1] } })), 'BAD_ARGUMENT', TypeError, 'contents.fp64_contents, not contents.fp32_contents');
+    throws(() => tensorFromProto(t({ datatype: 'FP64', shape: [1n], rawContents: new Uint8Array(8), contents: { fp64Contents: [1] } })), 'BAD_ARGUMENT', TypeError, 'both raw_contents and contents.fp64_contents');
+    throws(() => tensorFromProto(t({ datatype: 'BOOL', shape: [2n], rawContents: Uint8Array.of(1, 2) })), 'BAD_ARGUMENT', TypeError, 'byte 1 is 2');
+    throws(() => tensorFromProto(t({ datatype: 'FP64', shape: [1000n, 1000n] }), { maxElements: 999_999 }), 'TOO_LARGE', RangeError, '1000000 elements', '999999');
+    throws(() => tensorFromProto(t({ datatype: 'FP64', shape: [2n ** 40n] })), 'BAD_ARGUMENT', TypeError, 'shape[0]');
   });
   it('a shape of huge dimensions with a zero is still bounded per dimension, not allocated', () => {
     expect(tensorFromProto(t({ datatype: 'FP32', shape: [0n, 2n ** 31n - 1n] })).shape).toEqual([0, 2 ** 31 - 1]);
