@@ -1,12 +1,13 @@
 // Elementwise functions of one array. A differentiable entry gives its derivative f'(x) (from x and ans);
 // VJP = g·f'(x) and JVP = t·f'(x), which with autograd's bilinear convention also covers holomorphic complex input.
-import { defop, Meta, OpDef, Value } from '../catalog.js';
+import { alias, defop, Meta, OpDef, Value } from '../catalog.js';
+import { callOp } from '../call.js';
 import * as C from '../complex.js';
 import { checkDType, DType, floatDtype, isComplex, kindOf, realDtype } from '../dtype.js';
 import { fail } from '../errors.js';
 import { cast, C1, map1, mapC1, unaryVjp } from '../kernels.js';
 import { NDArray } from '../ndarray.js';
-import { add, conj, cos, div, I, imag, mul, neg, real, sin, sinh, sqrt, square, sub, where, equal, cosh, abs } from './prims.js';
+import { add, conj, cos, div, I, imag, mul, neg, real, sin, sinh, sqrt, square, sub, where, equal, cosh, abs, less } from './prims.js';
 
 type Deriv = (x: Value, ans: Value) => Value | number;
 type Kind = 'float' | 'same' | 'real' | 'bool';
@@ -65,6 +66,12 @@ defop(
   unary('arcsinh', Math.asinh, C.casinh, (x) => div(1, sqrt(add(square(x), 1)))),
   unary('arccosh', Math.acosh, C.cacosh, (x) => div(1, sqrt(sub(square(x), 1)))),
   unary('arctanh', Math.atanh, C.catanh, (x) => div(1, one(x))),
+  unary('sinc', sinc, csinc, (x) => {
+    // d sinc = (cos πx − sinc x)/x; near 0, its Taylor polynomial, so every order is right at 0 too.
+    const small = less(abs(x), 1e-3), safe = where(small, 1, x), p2 = Math.PI ** 2;
+    const series = mul(x, add(-p2 / 3, mul(square(x), add(p2 ** 2 / 30, mul(square(x), -(p2 ** 3) / 840)))));
+    return where(small, series, div(sub(cos(mul(Math.PI, safe)), callOp('sinc', [safe]) as Value), safe));
+  }),
   unary('sqrt', Math.sqrt, C.csqrt, (_x, ans) => div(0.5, ans), 'float', 'sqrt'),
   unary('square', (v) => v * v, (re, im, o) => C.cmul(re, im, re, im, o), (x) => mul(x, 2), 'same', 'square'),
   unary('reciprocal', (v) => 1 / v, (re, im, o) => C.cdiv(1, 0, re, im, o), (_x, ans) => neg(square(ans)), 'float', 'reciprocal'),
@@ -121,4 +128,18 @@ const copy = (x: NDArray) => new NDArray(x.values().slice(), x.shape, x.dtype);
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+alias('absolute', 'abs');
+alias('conjugate', 'conj');
+
+function sinc(v: number): number {
+  if (v === 0) return 1;
+  const t = Math.PI * v;
+  return Math.sin(t) / t;
+}
+function csinc(re: number, im: number, o: Float64Array): void {
+  if (re === 0 && im === 0) { o[0] = 1; o[1] = 0; return; }
+  C.csin(Math.PI * re, Math.PI * im, o);
+  C.cdiv(o[0], o[1], Math.PI * re, Math.PI * im, o);
 }

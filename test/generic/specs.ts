@@ -112,7 +112,7 @@ export const SPECS: Record<string, Spec> = {
   sqrt: unC(POS), square: unC(), reciprocal: unC(NONZERO),
   rad2deg: un(), degrees: un(), deg2rad: un(), radians: un(),
   fabs: un(NONZERO), abs: unC(NONZERO), angle: unC(NONZERO),
-  real: unC(), imag: unC(), conj: unC(), copy: unC(),
+  real: unC(), imag: unC(), conj: unC(), copy: unC(), conjugate: unC(), absolute: unC(NONZERO), sinc: unC(),
   astype: { configs: each(UNARY_SHAPES, [{ dtype: 'float64' }, { dtype: 'complex128' }]), complex: true },
   sign: unC(), floor: un(), ceil: un(), trunc: un(), fix: un(), rint: un(), round: { configs: each(UNARY_SHAPES, [{}, { decimals: 1 }]) },
   isfinite: unC(), isnan: unC(), isinf: unC(), signbit: un(), logical_not: unC(),
