@@ -1,4 +1,8 @@
-// gradd/client: trace functions into graphs for a gradd server. Imports no native code.
+// gradd/client: trace functions into graphs and use them on a gradd server. Imports no native code.
+export { connect, Client, type ConnectOptions } from './client.js';
+export { Model, type DiffOptions, type Tape } from './model.js';
+export type { CallOptions, Method, RetryPolicy, Transport } from './transport.js';
+export { httpRoute, type HttpRoute, type TlsOptions } from './http.js';
 export { trace, inferOp } from './trace.js';
 export { np, scipy } from '../core/np.js';
 export { validateGraph, DEFAULT_LIMITS } from '../core/graph/validate.js';

@@ -6,7 +6,7 @@ import { checkShape } from '../ndarray.js';
 import { Tensorish } from '../tensorish.js';
 import type { Graph, TensorSpec } from './ir.js';
 import { subtrace } from './symbolic.js';
-import { fromTree, type TreeDef } from './tree.js';
+import { fromTree, sortedKeys, type TreeDef } from './tree.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;
@@ -23,7 +23,7 @@ function readSpec(x: unknown, where: string, specs: TensorSpec[]): TreeDef {
   else if (isComplexScalar(x)) specs.push({ dtype: 'complex128', shape: [] });
   else if (Array.isArray(x)) return x.map((c, i) => readSpec(c, `${where}[${i}]`, specs));
   else if (typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype)
-    return Object.fromEntries(Object.entries(x).map(([k, c]) => [k, readSpec(c, `${where}.${k}`, specs)]));
+    return Object.fromEntries(sortedKeys(x).map((k) => [k, readSpec((x as Record<string, unknown>)[k], `${where}.${k}`, specs)]));
   else fail('BAD_ARGUMENT', `${where}: expected {dtype, shape}, an example array or number, or a JS array / plain object of them; got ${x === null ? 'null' : typeof x}`);
   return null;
 }

@@ -1,5 +1,6 @@
 // Container structure as data, for Graph.inputTree / outputTree and loop states: null stands for one array,
-// JS arrays are tuples, plain objects dicts (JSON, so a client in any language reads it).
+// JS arrays are tuples, plain objects dicts (JSON, so a client in any language reads it). A dict's leaves
+// come in sorted key order (JAX's convention): protobuf maps and JSON objects keep no order across languages.
 import { isLeaf } from '../containers.js';
 import { fail } from '../errors.js';
 
@@ -8,13 +9,15 @@ export type TreeDef = null | TreeDef[] | { [k: string]: TreeDef };
 const isDict = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
 
+export const sortedKeys = (o: object) => Object.keys(o).sort();
+
 const what = (x: unknown) => (x === null ? 'null' : typeof x === 'object' ? (Object.getPrototypeOf(x)?.constructor?.name ?? 'object') : typeof x);
 
 /** The structure of a tree of arrays, numbers and booleans. */
 export function treeOf(x: unknown, where: string): TreeDef {
   if (isLeaf(x)) return null;
   if (Array.isArray(x)) return x.map((c) => treeOf(c, where));
-  if (isDict(x)) return Object.fromEntries(Object.keys(x).map((k) => [k, treeOf(x[k], where)]));
+  if (isDict(x)) return Object.fromEntries(sortedKeys(x).map((k) => [k, treeOf(x[k], where)]));
   return fail('BAD_ARGUMENT', `${where}: expected an array, a number, or a JS array / plain object of them; got ${what(x)}`);
 }
 
@@ -28,7 +31,7 @@ export function flattenBy(tree: unknown, x: unknown, where: string, out: unknown
       fail('BAD_ARGUMENT', `${where}: expected a JS array of ${tree.length} entries; got ${Array.isArray(x) ? `${x.length} entries` : what(x)}`);
     tree.forEach((t, i) => flattenBy(t, x[i], `${where}[${i}]`, out));
   } else if (isDict(tree)) {
-    const keys = Object.keys(tree);
+    const keys = sortedKeys(tree);
     if (!isDict(x) || Object.keys(x).length !== keys.length || keys.some((k) => !(k in x)))
       fail('BAD_ARGUMENT', `${where}: expected an object with keys ${keys.join(', ') || '(none)'}; got ${isDict(x) ? `keys ${Object.keys(x).join(', ')}` : what(x)}`);
     for (const k of keys) flattenBy(tree[k], x[k], `${where}.${k}`, out);
@@ -43,7 +46,7 @@ export const treeLeaves = (x: unknown, where: string): unknown[] => flattenBy(tr
 export function fromTree<T>(tree: unknown, leaves: readonly T[]): unknown {
   let k = 0;
   const build = (t: unknown): unknown =>
-    t === null ? leaves[k++] : Array.isArray(t) ? t.map(build) : Object.fromEntries(Object.entries(t as object).map(([key, c]) => [key, build(c)]));
+    t === null ? leaves[k++] : Array.isArray(t) ? t.map(build) : Object.fromEntries(sortedKeys(t as object).map((key) => [key, build((t as Record<string, unknown>)[key])]));
   return build(tree);
 }
 
