@@ -211,7 +211,7 @@ describe('retries', () => {
   it('reaches a server that starts after the first try, over both transports', async () => {
     const port = () => new Promise<number>((resolve) => { const s = createNetServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); }); });
     const [http, grpc] = [await port(), await port()];
-    const retry = { attempts: 40, baseDelayMs: 100, maxDelayMs: 400 };
+    const retry = { attempts: 200, baseDelayMs: 100, maxDelayMs: 400 };
     const clients = [await connect(`grpc://127.0.0.1:${grpc}`, { retry }), await connect(`http://127.0.0.1:${http}`, { retry })];
     const registered = clients.map((c) => c.register(f, f64([3]), f64([3])));
     await new Promise((r) => setTimeout(r, 300));
@@ -224,7 +224,7 @@ describe('retries', () => {
       await Promise.all(clients.map((c) => c.close()));
       await late.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('TLS and tokens', () => {
