@@ -1,14 +1,14 @@
 // npm run bench: the workloads W1–W8 (bench/workloads.ts) next to the limits measured in the same run and the
 // reference figures of ../shared/BENCHMARKS.md (HIPS autograd, PyTorch CPU). Runs the compiled package (dist/), as
-// users do: tsx would wrap every function. Writes bench/results/<date>.json. About four minutes.
+// users do: tsx would wrap every function. Writes bench/results/<date>.json. About two minutes.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { np } from 'gradd';
 import { loadNative } from '../native/index.js';
-import { fmtTime, time, Timing } from './harness.js';
-import { gemmBound, gemmRate, recordGemms, tanhRate, triadRate } from './limits.js';
+import { fmtTime, time, timePair, Timing } from './harness.js';
+import { gemmRate, recordGemms, replay, tanhRate, triadRate } from './limits.js';
 import { w1, w2, w3, w4, w4Adam, w5, w6, w7, w8 } from './workloads.js';
 
 const addon = loadNative();
@@ -25,7 +25,7 @@ const load = loadavg()[0];
 
 console.log(`gradd bench: ${addon.blasConfig().corename}, ${addon.getThreads()} threads, ISA ${addon.getIsa()}, load average ${load.toFixed(2)}` +
   (load > 0.5 ? ' (the machine is busy: timings are noisy)' : ''));
-console.log(['workload'.padEnd(44), 'median'.padStart(10), '[p10–p90]'.padEnd(24), 'limit'.padEnd(34), 'ratio'.padEnd(8), 'autograd', '  PyTorch', '  target'].join(' '));
+console.log(['workload'.padEnd(44), 'median'.padStart(10), '[p10–p90]'.padEnd(24), 'limit'.padEnd(46), 'ratio'.padEnd(8), 'autograd', '  PyTorch', '  target'].join(' '));
 
 // ---- Limits ---------------------------------------------------------------------------------------------------
 const napi = time(() => addon.noop(), { batch: 10000 });
@@ -40,9 +40,9 @@ add({ name: 'limit: triad 2²² doubles, 1 thread', timing: triad1.timing, unit:
 add({ name: `limit: triad 2²² doubles, ${addon.getThreads()} threads`, timing: triadN.timing, unit: `${triadN.gbs.toFixed(1)} GB/s` });
 const tanh = tanhRate(addon);
 add({ name: 'limit: addon tanh over 10⁶ doubles', timing: tanh.timing, unit: `${tanh.ns.toFixed(2)} ns/element` });
-const n = 1024, a = np.ones([n, n]), b = np.ones([n, n]);
-const through = time(() => np.matmul(a, b), { budgetMs: 2000 });
-add({ name: 'dgemm 1024² through np.matmul', timing: through, limit: { what: 'dgemm 1024² through the addon', ms: dgemm.timing.median }, targetRatio: 1.1 });
+const n = 1024, a = np.ones([n, n]), b = np.ones([n, n]), [A, B, C] = [a, b, np.ones([n, n])].map((x) => x.values() as Float64Array);
+const [through, direct] = timePair(() => np.matmul(a, b), () => addon.gemm(false, false, n, n, n, 1, A, 0, n, B, 0, n, 0, C, 0, n));
+add({ name: 'dgemm 1024² through np.matmul', timing: through, limit: { what: 'dgemm 1024² through the addon', ms: direct.median }, targetRatio: 1.1 });
 
 // ---- Workloads --------------------------------------------------------------------------------------------------
 const callFloor = { what: 'empty N-API call', ms: napi.median };
@@ -52,37 +52,43 @@ const chain = time(w3(), { batch: 2 });
 const perOp = { median: chain.median / 1000, p10: chain.p10 / 1000, p90: chain.p90 / 1000, runs: chain.runs };
 add({ name: 'W3 per op, 1000-op scalar chain', timing: perOp, limit: callFloor, autograd: 0.0125, pytorch: 0.0047, target: 0.0005 });
 
-/** A workload timed, and its gemm calls replayed on their own: the BLAS-bound time of the same products. */
-function withGemms(name: string, make: () => () => unknown, refs: Omit<Row, 'name' | 'timing'>, budgetMs = 2000) {
+/** A workload timed in alternation with its own gemm calls replayed alone: the BLAS-bound time of the same products. */
+function withGemms(name: string, make: () => () => unknown, refs: Omit<Row, 'name' | 'timing'>, budgetMs = 2000): Timing {
   const fn = make();
   fn();
-  const bound = gemmBound(addon, recordGemms(addon, fn));
-  add({ name, timing: time(fn, { budgetMs }), limit: { what: `its gemms alone (${bound.gflop.toFixed(2)} GFLOP)`, ms: bound.timing.median }, ...refs });
-  return bound;
+  const bound = replay(addon, recordGemms(addon, fn));
+  const [timing, gemms] = timePair(fn, bound.run, { budgetMs });
+  add({ name, timing, limit: { what: `its gemms alone (${bound.gflop.toFixed(2)} GFLOP)`, ms: gemms.median }, ...refs });
+  return gemms;
 }
-const w4Bound = withGemms('W4 MLP grad, batch 128, float64', () => w4('float64'), { autograd: 14.2, pytorch: 5.3, target: 3.5, targetRatio: 1.3 });
+const w4Gemms = withGemms('W4 MLP grad, batch 128, float64', () => w4('float64'), { autograd: 14.2, pytorch: 5.3, target: 3.5, targetRatio: 1.3 });
 withGemms('W4 MLP grad, batch 128, float32', () => w4('float32'), { autograd: 4.0, pytorch: 2.4, target: 2.0, targetRatio: 1.3 });
 // Adam's update reads the gradient and the parameters and updates m, v (7 arrays of 669,706 doubles).
 const adamBytes = 7 * 8 * 669706;
 add({
   name: 'W4 Adam step, float64', timing: time(w4Adam(), { budgetMs: 2000 }),
-  limit: { what: 'W4 gemms + update at triad GB/s', ms: w4Bound.timing.median + adamBytes / (triadN.gbs * 1e6) }, autograd: 22.2, pytorch: 10.6, target: 5,
+  limit: { what: 'W4 gemms + update at triad rate', ms: w4Gemms.median + adamBytes / (triadN.gbs * 1e6) }, autograd: 22.2, pytorch: 10.6, target: 5,
 });
-add({ name: 'W5 grad of sum(tanh(exp(sin x)·x)), 10⁶', timing: time(w5(), { budgetMs: 2000 }), limit: { what: '4 transcendentals at the tanh rate', ms: 4 * tanh.timing.median }, autograd: 27.9, pytorch: 10.1, target: 5 });
+// W5 against the addon's tanh over 10⁶ doubles four times (it evaluates sin, exp, tanh and, backward, cos).
+const tanh4 = new Float64Array(1e6).map(Math.random), tanhOut = new Float64Array(1e6), tanhCode = addon.unaryOps.indexOf('tanh');
+const [w5Time, tanhTime] = timePair(w5(), () => { for (let k = 0; k < 4; k++) addon.unary(tanhCode, tanh4, tanhOut); });
+add({ name: 'W5 grad of sum(tanh(exp(sin x)·x)), 10⁶', timing: w5Time, limit: { what: '4 addon tanh passes over 10⁶', ms: tanhTime.median }, autograd: 27.9, pytorch: 10.1, target: 5 });
 withGemms('W6 grad of sum(tanh(A@B)), 1024²', w6, { autograd: 72, pytorch: 53, targetRatio: 1.15 }, 3000);
 withGemms('W7 HVP of W4', w7, { autograd: 38.7, pytorch: 13.5, target: 9 });
 withGemms('W8 jacobian of tanh(W@x), 200²', w8, { autograd: 5.8, pytorch: 0.44, target: 0.4 });
 
 // ---- Memory (a child process, so that its peak RSS is its own) ----------------------------------------------------
-const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory.js', import.meta.url))], { encoding: 'utf8' });
+const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory.js', import.meta.url))],
+  { encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '65536', GRADD_MALLOC: 'system' } });
 const memory = child.status === 0 ? JSON.parse(child.stdout) : { error: child.stderr.trim().split('\n').slice(-3).join(' ') };
 if ('error' in memory) console.log(`\nmemory: the child process failed: ${memory.error}`);
 else {
   const mb = (x: number) => `${x.toFixed(1)} MB`;
   const pk = memory.w4Peak;
   console.log(`\nmemory: RSS ${mb(memory.w1x1e5.before)} → ${mb(memory.w1x1e5.after)} over 10⁵ W1 gradients, ${mb(memory.w4x1e3.before)} → ${mb(memory.w4x1e3.after)} over 10³ W4 gradients`);
-  console.log(pk ? `memory: one W4 gradient peaks ${mb(pk.peakMB)} above its starting RSS; it must keep ${mb(pk.mustKeepMB)} (its gradients, ${pk.params} parameters, and two 128×512 activations): ${(pk.peakMB / pk.mustKeepMB).toFixed(1)}×`
-    : 'memory: peak RSS not readable here (needs Linux /proc/self/clear_refs)');
+  console.log(`memory: one W4 gradient allocates ${mb(pk.allocatedMB)} of arrays (the GC frees them later)` +
+    (pk.peakMB === null ? '' : `, peaks ${mb(pk.peakMB)} above its starting RSS`) +
+    `; it must keep ${mb(pk.mustKeepMB)} (its gradients, ${pk.params} parameters, and two 128×512 activations)`);
 }
 
 function print(r: Row) {
@@ -95,7 +101,7 @@ function print(r: Row) {
   ].filter(Boolean).join(', ');
   console.log([
     r.name.padEnd(44), fmtTime(t.median).padStart(10), `[${fmtTime(t.p10)}–${fmtTime(t.p90)}]`.padEnd(24),
-    (r.unit ?? (r.limit ? `${fmtTime(r.limit.ms)} ${r.limit.what}` : '')).slice(0, 34).padEnd(34),
+    (r.unit ?? (r.limit ? `${fmtTime(r.limit.ms)} ${r.limit.what}` : '')).padEnd(46),
     (ratio !== undefined ? `${ratio.toFixed(2)}×` : '').padEnd(8),
     vs(r.autograd).padStart(8), vs(r.pytorch).padStart(9), ` ${goals}`,
   ].join(' '));

@@ -1,6 +1,7 @@
-// Run by bench/index.ts in a child process (node --expose-gc), so that the peak it reads is this process's own:
-// RSS before and after many W1 and W4 gradients (a leak shows as growth), and the peak extra RSS of one W4
-// gradient next to the bytes that gradient must keep. Prints one JSON object.
+// Run by bench/index.ts in a child process (node --expose-gc, MALLOC_MMAP_THRESHOLD_=65536 and GRADD_MALLOC=system so
+// that every array over 64 KB is its own mapping, returned to the OS when freed: RSS then follows the live arrays), so that the
+// peak it reads is this process's own: RSS before and after many W1 and W4 gradients (a leak shows as growth),
+// and the peak extra RSS of one W4 gradient next to the bytes that gradient must keep. Prints one JSON object.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mlp, w1, w4 } from './workloads.js';
 
@@ -21,24 +22,26 @@ function peak(reset = false): number | null {
 // One W4 gradient in a fresh process: the peak above the RSS it started from.
 const grad4 = w4('float64');
 rss();
-const start = peak(true);
+await new Promise((r) => setTimeout(r, 100)); // let the GC's concurrent sweeping return what it freed first
+const start = peak(true), arrays = process.memoryUsage().arrayBuffers;
 const g = grad4() as { W: { data: ArrayBufferView }; b: { data: ArrayBufferView } }[];
-const after = peak();
+const after = peak(), allocated = (process.memoryUsage().arrayBuffers - arrays) / MB;
 // It must keep its result (one gradient per parameter) and, while it runs, the two hidden activations (128×512)
 // that the backward pass reads.
 const gradientBytes = g.reduce((s, p) => s + p.W.data.byteLength + p.b.data.byteLength, 0);
 const mustKeep = (gradientBytes + 2 * 128 * 512 * 8) / MB;
 const params = mlp('float64').params.reduce((s, p) => s + p.W.size + p.b.size, 0);
 
-function growth(fn: () => unknown, n: number): { before: number; after: number } {
+const settled = async () => { rss(); await new Promise((r) => setTimeout(r, 100)); return rss(); };
+async function growth(fn: () => unknown, n: number): Promise<{ before: number; after: number }> {
   fn();
-  const r0 = rss();
+  const before = await settled();
   for (let i = 0; i < n; i++) fn();
-  return { before: r0, after: rss() };
+  return { before, after: await settled() };
 }
 
 console.log(JSON.stringify({
-  w4Peak: start === null || after === null ? null : { peakMB: after - start, mustKeepMB: mustKeep, params },
-  w1x1e5: growth(w1(), 1e5),
-  w4x1e3: growth(grad4, 1e3),
+  w4Peak: { peakMB: start === null || after === null ? null : after - start, allocatedMB: allocated, mustKeepMB: mustKeep, params },
+  w1x1e5: await growth(w1(), 1e5),
+  w4x1e3: await growth(grad4, 1e3),
 }));

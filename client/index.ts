@@ -1,6 +1,7 @@
 // gradd/client: trace functions into graphs and use them on a gradd server. Imports no native code.
 export { connect, Client, type ConnectOptions } from './client.js';
 export { Model, type DiffOptions, type Tape } from './model.js';
+export { Job, type JobInfo, type JobOptions, type JobStateName, type MinimizeOptions, type Progress } from './jobs.js';
 export type { CallOptions, Method, RetryPolicy, Transport } from './transport.js';
 export { httpRoute, type HttpRoute, type TlsOptions } from './http.js';
 export { trace, inferOp } from './trace.js';

@@ -9,13 +9,20 @@ export type Operand = Value | number | boolean | Complex;
 const isComplexScalar = (x: unknown): x is Complex =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && typeof (x as Complex).re === 'number' && typeof (x as Complex).im === 'number' && Object.keys(x).length === 2;
 
+// Shape and strides of the 0-d arrays JS numbers become: shared (shapes are never written).
+const NO_DIMS: readonly number[] = Object.freeze([]);
+
 /** Engine values pass through; JS scalars become weak 0-d arrays (they adopt the other operand's dtype). */
 export function toValue(x: unknown, where: string | (() => string)): Value {
   if (x instanceof Tensorish) return x as Value;
-  if (typeof where === 'function') where = where();
   let a: NDArray;
-  if (typeof x === 'number') a = NDArray.scalar(x, Number.isInteger(x) ? 'int64' : 'float64');
-  else if (typeof x === 'boolean') a = NDArray.scalar(x ? 1 : 0, 'bool');
+  if (typeof x === 'number') {
+    a = new NDArray(Float64Array.of(x), NO_DIMS, Number.isInteger(x) ? 'int64' : 'float64', NO_DIMS);
+    a.weak = true;
+    return a;
+  }
+  if (typeof where === 'function') where = where();
+  if (typeof x === 'boolean') a = NDArray.scalar(x ? 1 : 0, 'bool');
   else if (isComplexScalar(x)) { a = NDArray.zeros([], 'complex128'); a.data[0] = x.re; a.data[1] = x.im; }
   else if (Array.isArray(x))
     return fail('BAD_ARGUMENT', `${where}: got a JavaScript array where an array operand is expected; JS arrays are containers in gradd — build an array with np.array(${JSON.stringify(x).slice(0, 40)})`);
@@ -24,15 +31,18 @@ export function toValue(x: unknown, where: string | (() => string)): Value {
   return a;
 }
 
+/** An argument as an engine value, without building the error context unless it is needed. */
+const arg = (op: OpDef, x: unknown, i: number): Value => (x instanceof Tensorish ? (x as Value) : toValue(x, () => `${op.name} argument ${i}`));
+
 function arrayArgs(op: OpDef, args: readonly unknown[]): Value[] {
   if (op.arity === 'variadic') {
     const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
-    return list.map((x: unknown, i: number) => toValue(x, () => `${op.name} argument ${i}`));
+    return list.map((x: unknown, i: number) => arg(op, x, i));
   }
   const min = op.minArity ?? op.arity;
   if (args.length < min || args.length > op.arity)
     fail('BAD_ARGUMENT', `${op.name} takes ${min === op.arity ? op.arity : `${min} to ${op.arity}`} array argument${op.arity === 1 ? '' : 's'}, got ${args.length}`);
-  return args.map((x, i) => toValue(x, () => `${op.name} argument ${i}`));
+  return args.map((x, i) => arg(op, x, i));
 }
 
 /** Calls a catalog op by NumPy's dotted name, array arguments in order, other parameters by NumPy's name. */

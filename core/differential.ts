@@ -4,7 +4,7 @@ import { callOp } from './call.js';
 import { isComplexScalar, Leaf, leaves, unleaves } from './containers.js';
 import { allocate, isFloating } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
-import { NDArray } from './ndarray.js';
+import { cStrides, NDArray } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
 import { Box, FwdNode, newTrace, RevNode, backward, sameShape } from './tracer.js';
 import { mul, onesLike, reshape, sum, zerosLike } from './ops/prims.js';
@@ -72,7 +72,7 @@ export function makeVjp(f: Fn, argnum: Argnum = 0) {
       const seeds: [RevNode, Value][] = [];
       outLeaves.forEach((l, i) => { if (l instanceof Box && l.trace === trace) seeds.push([l.node as RevNode, leafValue(gl[i], 'a cotangent')]); });
       if (!seeds.length) warnIndependent();
-      const grads = seeds.length ? backward(seeds, starts.flat()) : [];
+      const grads = seeds.length ? backward(seeds, ([] as RevNode[]).concat(...starts)) : []; // (not flat(): ~10x slower)
       let j = 0;
       const res = nums.map((n, k) => unleaves(args[n], leafLists[k].vals.map((v, i) => asGiven(grads[j++] ?? zerosLike(v), leafLists[k].ls[i]))));
       return Array.isArray(argnum) ? res : res[0];
@@ -186,7 +186,11 @@ function batchedJacobian(f: Fn, args: any[], argnum: number, a: NDArray, vjp: (g
   const tol = x.dtype === 'float64' ? 1e-9 : 1e-4;
   const xv = x.values(), av = a.values(), n = x.size;
   /** f's VJP at k stacked copies of x, if its output is k stacked copies of ans (else, or if f throws, undefined). */
-  const stacked = (k: number, lead: boolean) => { try { return stack(k, lead); } catch { return undefined; } };
+  const stacked = (k: number, lead: boolean) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0; // an error here only means "not batch-friendly": skip building its stack trace
+    try { return stack(k, lead); } catch { return undefined; } finally { Error.stackTraceLimit = limit; }
+  };
   const stack = (k: number, lead: boolean) => {
     const data = allocate(x.dtype, k * n);
     for (let j = 0; j < (lead ? k : n); j++) if (lead) data.set(xv, j * n); else data.fill(xv[j], j * k, j * k + k);
@@ -205,16 +209,19 @@ function batchedJacobian(f: Fn, args: any[], argnum: number, a: NDArray, vjp: (g
   try {
     const eye = NDArray.zeros(lead ? [m, ...a.shape] : [...a.shape, m], a.dtype);
     for (let i = 0; i < m; i++) eye.data[i * m + i] = 1;
-    const jb = vjpB(eye).values(); // copy b's gradient: row b of the Jacobian
-    const rows = lead ? jb : allocate(x.dtype, m * n);
-    if (!lead) for (let i = 0; i < n; i++) for (let b = 0; b < m; b++) rows[b * n + i] = jb[i * m + b];
+    // Copy b's gradient is row b of the Jacobian: J[b, i] at jb[b·n + i] (leading) or jb[i·m + b] (trailing).
+    const jb = vjpB(eye).values(), [sb, si] = lead ? [n, 1] : [1, m];
     // uᵀJ two ways: through the rows, and by one VJP of the unbatched trace.
     const u = NDArray.zeros(a.shape, a.dtype), ud = u.data;
     for (let b = 0, s = 12345; b < m; b++) ud[b] = (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
-    const want = (vjp(u) as NDArray).values(), got = new Float64Array(n), scale = new Float64Array(n);
-    for (let b = 0; b < m; b++) for (let i = 0, r = b * n; i < n; i++) { const t = ud[b] * rows[r + i]; got[i] += t; scale[i] += Math.abs(t); }
-    for (let i = 0; i < n; i++) if (!(Math.abs(got[i] - want[i]) <= tol * (scale[i] + Math.abs(want[i])))) return undefined;
-    return new NDArray(rows, [...a.shape, ...x.shape], x.dtype);
+    const want = (vjp(u) as NDArray).values();
+    for (let i = 0; i < n; i++) {
+      let got = 0, scale = 0;
+      for (let b = 0, p = i * si; b < m; b++, p += sb) { const t = ud[b] * jb[p]; got += t; scale += Math.abs(t); }
+      if (!(Math.abs(got - want[i]) <= tol * (scale + Math.abs(want[i])))) return undefined;
+    }
+    // Trailing copies give the Jacobian transposed in memory: returned as a strided view, not copied.
+    return new NDArray(jb, [...a.shape, ...x.shape], x.dtype, [...cStrides(a.shape).map((s) => s * sb), ...cStrides(x.shape).map((s) => s * si)]);
   } catch {
     return undefined; // the batched VJP failed
   }

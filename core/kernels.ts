@@ -1,4 +1,6 @@
-// JavaScript elementwise kernels over strided, broadcast operands. Large contiguous float arrays go to the native addon.
+// Elementwise kernels over strided, broadcast operands: plain JS loops for small arrays, the native addon for float
+// arrays from a few hundred elements (contiguous, scalar, row/column-broadcast and strided 2-D layouts alike), and the
+// fused native VJP of unary ops on concrete arrays.
 import { allocate, DType, isComplex, Storage } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { NDArray, sizeOf } from './ndarray.js';
@@ -31,7 +33,7 @@ export function broadcastStrides(x: NDArray, shape: readonly number[]): number[]
   return shape.map((_, k) => (k < lead || x.shape[k - lead] === 1 ? 0 : x.strides[k - lead]));
 }
 
-/** Storage for a kernel that writes every element. Large float arrays skip the zero fill (malloc instead of
+/** Storage for a kernel that writes every element. Float arrays from 64 KB skip the zero fill (malloc instead of
  * calloc: an 8 MB result is then written once instead of twice). */
 export function output(dtype: DType, n: number): Storage {
   if (n < OUTPUT_UNINIT_MIN || (dtype !== 'float64' && dtype !== 'float32')) return allocate(dtype, n);
@@ -47,24 +49,38 @@ export type C1 = (re: number, im: number, o: Float64Array) => void;
 export type C2 = (ar: number, ai: number, br: number, bi: number, o: Float64Array) => void;
 
 const o2 = new Float64Array(2);
-const contiguousStorage = (x: NDArray): Storage | null => (x.isContiguous ? x.values() : null);
 
-/** g·f'(x) for the unary op `name` by one native kernel, given ans = f(x): only for concrete (untraced) float arrays
- * of one dtype, x and ans contiguous and g contiguous or one broadcast value, else undefined. A traced rule must stay
- * written in catalog ops, so that it differentiates again. */
+/** f'(x) from x and y = f(x), with the arithmetic of the rules in core/ops/unary.ts (JS math below 64 elements). */
+const DERIVATIVES: Record<string, (x: number, y: number) => number> = {
+  exp: (_x, y) => y, expm1: (_x, y) => y + 1, log: (x) => 1 / x, log1p: (x) => 1 / (x + 1),
+  sin: (x) => Math.cos(x), cos: (x) => -Math.sin(x), tan: (x) => { const c = Math.cos(x); return 1 / (c * c); },
+  arcsin: (x) => 1 / Math.sqrt(1 - x * x), arccos: (x) => -1 / Math.sqrt(1 - x * x), arctan: (x) => 1 / (1 + x * x),
+  sinh: (x) => Math.cosh(x), cosh: (x) => Math.sinh(x), tanh: (_x, y) => 1 - y * y, sqrt: (_x, y) => 0.5 / y,
+  square: (x) => x * 2, reciprocal: (_x, y) => -(y * y),
+};
+
+/**
+ * g·f'(x) for the unary op `name` in one pass, given ans = f(x), on concrete (untraced) float arrays of one dtype with x
+ * and ans contiguous and g contiguous or one broadcast value: natively, or for float64 below NATIVE_MIN_UNARY in one JS
+ * loop (one op instead of the rule's two or three). Else undefined: a traced rule stays written in catalog ops, so
+ * that it differentiates again.
+ */
 export function unaryVjp(name: string, g: unknown, x: unknown, ans: unknown): NDArray | undefined {
-  if (!(g instanceof NDArray && x instanceof NDArray && ans instanceof NDArray) || x.size < NATIVE_MIN_UNARY) return undefined;
-  const d = x.dtype;
-  if ((d !== 'float64' && d !== 'float32') || g.dtype !== d || ans.dtype !== d || g.size !== x.size || !x.isContiguous || !ans.isContiguous) return undefined;
+  if (!(g instanceof NDArray && x instanceof NDArray && ans instanceof NDArray)) return undefined;
+  const d = x.dtype, n = x.size, small = n < NATIVE_MIN_UNARY, deriv = DERIVATIVES[name];
+  if (!deriv || (d !== 'float64' && (d !== 'float32' || small)) || g.dtype !== d || ans.dtype !== d || g.size !== n || !x.isContiguous || !ans.isContiguous) return undefined;
   const gv = g.isContiguous ? g.values() : g.strides.every((s) => s === 0) ? g.data.subarray(g.offset, g.offset + 1) : null;
   if (!gv) return undefined;
-  const out = output(d, x.size) as Float64Array;
-  return nativeKernels.unaryVjp(name, gv as Float64Array, x.values() as Float64Array, ans.values() as Float64Array, out) ? new NDArray(out, x.shape, d) : undefined;
+  const out = output(d, n) as Float64Array, xv = x.values(), yv = ans.values();
+  if (!small && nativeKernels.unaryVjp(name, gv as Float64Array, xv as Float64Array, yv as Float64Array, out)) return new NDArray(out, x.shape, d);
+  if (d !== 'float64') return undefined;
+  for (let i = 0, gs = gv.length === 1 ? 0 : 1; i < n; i++) out[i] = gv[i * gs] * deriv(xv[i], yv[i]);
+  return new NDArray(out, x.shape, d);
 }
 
 export function map1(x: NDArray, dtype: DType, f: F1, nativeName?: string): NDArray {
   const out = output(dtype, x.size);
-  const xv = contiguousStorage(x) ?? x.values();
+  const xv = x.values();
   if (nativeName && nativeKernels.unary(nativeName, xv, out)) return new NDArray(out, x.shape, dtype);
   for (let i = 0; i < out.length; i++) out[i] = f(xv[i]);
   return new NDArray(out, x.shape, dtype);

@@ -4,6 +4,7 @@ import { fail, fmtShape } from './errors.js';
 import { NDArray, type Nested, type Scalar } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
 import { checkUnwritten, mutationEpoch } from './versions.js';
+import { checkAbort } from './cancel.js';
 
 /** Reverse mode: a recorded op application; `slot` ≥ 0 marks output `slot` of a multi-output node. */
 export class RevNode {
@@ -136,7 +137,11 @@ function matchDtype(v: Value, dtype: Value['dtype']): Value {
   return v.dtype === dtype ? v : call('astype', [v], { dtype });
 }
 
-export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Runs reverse mode from the seeded nodes and returns the cotangents reaching `leaves`.
@@ -162,6 +167,7 @@ function run(seeds: [RevNode, Value][], roots: RevNode[], leaves: RevNode[]): (V
   const isLeaf = new Set(leaves);
   while (ready.length) {
     const node = ready.pop()!;
+    checkAbort();
     const gn = node.g;
     if (gn !== undefined && node.parents.length) {
       if (node.slot >= 0) {

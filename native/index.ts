@@ -13,11 +13,15 @@
 //   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
 //   what was expected.
 // - Threads: OpenBLAS owns the cores. gemm and LAPACK use its threads; gradd's own kernels (unary, binary,
-//   binaryBroadcast, unaryVjp, sum) run on the calling thread below `parallelMin` elements of work and on
+//   binaryBroadcast, unaryVjp, sum, adam) run on the calling thread below `parallelMin` units of work and on
 //   OpenBLAS's thread pool above it (through the splitter OpenBLAS uses for its own level-1 routines), so
-//   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from GRADD_THREADS, else leaves an explicit
-//   OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism(). A server running K worker threads that
-//   all call BLAS should give each floor(cores / K) threads (setThreads; the count is process-wide).
+//   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from
+//   GRADD_THREADS, else leaves an explicit OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism().
+//   A server running K worker threads that all call BLAS should give each floor(cores / K) threads
+//   (setThreads; the count is process-wide).
+// - Memory: on load the addon fixes glibc's mmap threshold at 32 MB and its trim threshold at 256 MB, so that
+//   large arrays reuse freed heap memory instead of faulting in fresh pages (the process keeps its high-water
+//   mark of freed memory). GRADD_MALLOC=system before the first load keeps glibc's defaults.
 // - OpenBLAS 0.3.21 (Debian 12) does not recognise recent Intel CPUs (e.g. Sapphire/Emerald Rapids) and
 //   falls back to slow Prescott kernels, so unless OPENBLAS_CORETYPE is set the loader sets it from
 //   /proc/cpuinfo (AVX-512 -> SkylakeX, AVX2 -> Haswell) before the library is loaded.
@@ -56,8 +60,10 @@ export interface NativeAddon {
   readonly binaryOps: readonly BinaryOp[];
   /** Op names for `unaryVjp`; an op's index is its code. Equal to VJP_OPS. */
   readonly vjpOps: readonly VjpOp[];
-  /** Elements of work from which the elementwise kernels and `sum` split across OpenBLAS's threads. */
+  /** Work from which the elementwise kernels and `sum` split across OpenBLAS's threads, in elements of arithmetic;
+   * an element of a transcendental function (SLEEF's, tanh, power) counts `transcendentalCost`. */
   readonly parallelMin: number;
+  readonly transcendentalCost: number;
   /** out[i] = op(x[i]). x and out: same type and length; out may be x. SLEEF u10 (<= 1 ulp) for the
    * transcendental ops but tanh (Cephes' rational form, <= 2 ulp); sigmoid = 1 / (1 + exp(-x)). */
   unary<T extends RealArray>(code: number, x: T, out: T): void;
@@ -107,6 +113,11 @@ export interface NativeAddon {
   noop(): void;
   /** Validates that x is a Float64Array and returns: the floor cost of a call taking an array. */
   noopArray(x: Float64Array): void;
+  /** autograd's Adam step in place over one length of arrays: m = (1-b1)g + b1 m; v = (1-b2)g² + b2 v;
+   * x = x - stepSize (m/c1) / (sqrt(v/c2) + eps), with c1 = 1 - b1^(t+1), c2 = 1 - b2^(t+1) at step t. Rounds
+   * as the same loop in JavaScript. */
+  adam(x: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, stepSize: number, b1: number, b2: number,
+    eps: number, c1: number, c2: number): void;
   /** STREAM's triad a[i] = b[i] + s * c[i] (same lengths), on the calling thread or on OpenBLAS's threads:
    * the memory bandwidth limit. */
   triad(a: Float64Array, b: Float64Array, c: Float64Array, s: number, parallel: boolean): void;
@@ -176,7 +187,7 @@ const BUILD_HINT =
   '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
 
 const FUNCTIONS = [
-  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'sum', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
+  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'sum', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
   'getThreads', 'blasConfig', 'noop', 'noopArray',
   'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
   'sylvester',

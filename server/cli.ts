@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // The `gradd` command: `gradd serve --http PORT --grpc PORT --data-dir DIR`; every flag also reads an
 // environment variable (GRADD_*). SIGTERM and SIGINT drain in-flight requests and exit 0.
+// `gradd job start REQUEST.json [--watch]`, `gradd job watch ID` (a progress bar), `gradd job cancel ID`:
+// optimization jobs on the server at --url (GRADD_URL).
 import { readFileSync } from 'node:fs';
+import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { connect, type Client, type Progress } from '../client/index.js';
+import { Jobs, OptimizerSchema, StartJobRequestSchema } from '../core/graph/gen/gradd/v1/jobs_pb.js';
 import { parseTokens } from './auth.js';
 import { defaultConfig } from './config.js';
 import { createServer } from './index.js';
@@ -27,7 +33,7 @@ program.command('serve')
   .addOption(opt('--host <address>', 'GRADD_HOST', 'address to listen on', undefined, defaults.host))
   .addOption(opt('--http <port>', 'GRADD_HTTP_PORT', 'HTTP port (0: any free port)', int(0), defaults.httpPort))
   .addOption(opt('--grpc <port>', 'GRADD_GRPC_PORT', 'gRPC port (0: any free port)', int(0), defaults.grpcPort))
-  .addOption(opt('--data-dir <dir>', 'GRADD_DATA_DIR', 'where registered models are kept', undefined, defaults.dataDir))
+  .addOption(opt('--data-dir <dir>', 'GRADD_DATA_DIR', 'where registered models and jobs are kept', undefined, defaults.dataDir))
   .addOption(opt('--tokens <file>', 'GRADD_TOKENS_FILE', 'file of token:tenant lines; every request then needs "Authorization: Bearer <token>" (or set GRADD_TOKENS=tok1:tenantA,tok2:tenantB)'))
   .addOption(opt('--tls-cert <file>', 'GRADD_TLS_CERT', 'PEM certificate: serve HTTPS and gRPC over TLS (with --tls-key)'))
   .addOption(opt('--tls-key <file>', 'GRADD_TLS_KEY', 'PEM private key'))
@@ -47,6 +53,9 @@ program.command('serve')
   .addOption(opt('--max-concurrent <n>', 'GRADD_MAX_CONCURRENT', 'computations running or queued', int(1), DEFAULT_LIMITS.maxConcurrent))
   .addOption(opt('--deadline <ms>', 'GRADD_DEADLINE_MS', 'longest a request may compute', int(1), DEFAULT_LIMITS.deadlineMs))
   .addOption(opt('--max-connections <n>', 'GRADD_MAX_CONNECTIONS', 'open HTTP connections', int(1), DEFAULT_LIMITS.maxConnections))
+  .addOption(opt('--max-jobs <n>', 'GRADD_MAX_JOBS', 'optimization jobs queued or running, per tenant', int(0), DEFAULT_LIMITS.maxJobsPerTenant))
+  .addOption(opt('--max-job-steps <n>', 'GRADD_MAX_JOB_STEPS', 'steps of one job', int(1), DEFAULT_LIMITS.maxJobSteps))
+  .addOption(opt('--max-running-jobs <n>', 'GRADD_MAX_RUNNING_JOBS', 'jobs running at once, each on a thread of its own (the rest wait)', int(1), DEFAULT_LIMITS.maxRunningJobs))
   .action(async (o) => {
     if (!!o.tlsCert !== !!o.tlsKey) program.error('--tls-cert and --tls-key go together');
     const tokens = o.tokens ? parseTokens(readFileSync(o.tokens, 'utf8'), o.tokens) : process.env.GRADD_TOKENS ? parseTokens(process.env.GRADD_TOKENS, 'GRADD_TOKENS') : null;
@@ -58,6 +67,7 @@ program.command('serve')
         maxRequestBytes: o.maxRequestBytes, maxElements: o.maxElements, maxNodes: o.maxNodes, maxLoopIterations: o.maxLoopIterations,
         maxModelsPerTenant: o.maxModels, maxTapesPerTenant: o.maxTapes, tapeMemoryBytes: o.tapeMemory, tapeTtlMs: o.tapeTtl,
         maxConcurrent: o.maxConcurrent, deadlineMs: o.deadline, maxConnections: o.maxConnections,
+        maxJobsPerTenant: o.maxJobs, maxJobSteps: o.maxJobSteps, maxRunningJobs: o.maxRunningJobs,
       },
     });
     const stop = (signal: string) => {
@@ -66,6 +76,69 @@ program.command('serve')
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+};
+const job = program.command('job').description('Optimization jobs on a gradd server');
+const server = (c: Command) => c
+  .addOption(opt('--url <url>', 'GRADD_URL', 'the server: http(s)://host:port or grpc(s)://host:port', undefined, 'http://127.0.0.1:8080'))
+  .addOption(opt('--token <token>', 'GRADD_TOKEN', 'sent as "Authorization: Bearer <token>"'))
+  .addOption(opt('--ca <file>', 'GRADD_CA', 'PEM certificate(s) to trust for https:// and grpcs://'));
+const client = (o: { url: string; token?: string; ca?: string }) => connect(o.url, { token: o.token, tls: o.ca ? { ca: readFileSync(o.ca) } : undefined });
+
+/** Follows a job with a progress bar (on stderr) to its end; prints its summary and exits 0 when it succeeded, 1 otherwise. */
+async function follow(c: Client, id: string): Promise<never> {
+  const j = await c.job(id), { steps } = await j.get();
+  const bar = new SingleBar({
+    format: '{bar} {value}/{total} steps | loss {loss} | {rate} steps/s | {state}', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 1000, hideCursor: true,
+  }, Presets.shades_classic);
+  bar.start(steps, 0, { loss: '-', rate: '0', state: 'queued' });
+  let last: Progress | undefined;
+  for await (const p of j) {
+    last = p;
+    bar.update(p.step, { loss: Number.isNaN(p.loss) ? '-' : p.loss.toPrecision(6), rate: p.stepsPerSecond.toFixed(1), state: p.state });
+  }
+  bar.stop();
+  const info = await j.get();
+  console.log(`${id} ${info.state} at step ${last?.step ?? info.progress.step} of ${steps}, loss ${info.progress.loss}${info.error ? ` (${info.error.code}: ${info.error.message})` : ''}`);
+  await c.close();
+  process.exit(info.state === 'succeeded' ? 0 : 1);
+}
+
+server(job.command('start')
+  .description('Start a job from a StartJobRequest in JSON (the body of POST /v1/jobs); prints its id')
+  .argument('<request>', 'the request\'s JSON file, or - for standard input')
+  .option('--model <id>', 'the model (model_id)')
+  .option('--optimizer <name>', 'sgd, momentum, rmsprop, adam or lbfgs')
+  .option('--steps <n>', 'steps to run', int(1))
+  .option('--step-size <x>', 'the step_size hyper-parameter', num)
+  .option('--checkpoint-every <n>', 'keep the parameters every n steps (0: at the end only)', int(0))
+  .option('--watch', 'then follow it with a progress bar'))
+  .action(async (file: string, o) => {
+    const req = fromJson(StartJobRequestSchema, JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8')) as JsonValue);
+    if (o.model) req.modelId = o.model;
+    if (o.steps) req.steps = o.steps;
+    if (o.checkpointEvery !== undefined) req.checkpointEvery = o.checkpointEvery;
+    if (o.optimizer || o.stepSize !== undefined) {
+      req.optimizer = create(OptimizerSchema, { name: o.optimizer ?? req.optimizer?.name ?? '', hyperparameters: { ...req.optimizer?.hyperparameters } });
+      if (o.stepSize !== undefined) req.optimizer.hyperparameters.step_size = o.stepSize;
+    }
+    const c = await client(o), started = await c.call(Jobs.method.startJob, req);
+    console.log(started.id);
+    if (o.watch) await follow(c, started.id);
+    await c.close();
+  });
+server(job.command('watch').description('Follow a job with a progress bar until it ends (exit code 0: it succeeded)').argument('<id>'))
+  .action(async (id: string, o) => follow(await client(o), id));
+server(job.command('cancel').description('Cancel a job after its current step').argument('<id>'))
+  .action(async (id: string, o) => {
+    const c = await client(o), info = await (await c.job(id)).cancel();
+    console.log(`${id} ${info.state} at step ${info.progress.step}`);
+    await c.close();
   });
 
 program.parseAsync().catch((e) => {

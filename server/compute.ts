@@ -8,7 +8,8 @@
 // Cancellation (client gone, or past the deadline): a queued task is dropped; a running pool task is stopped
 // by terminating its worker (piscina then starts a fresh one; nothing lives there between tasks). A task on
 // the tape thread is never terminated (that would drop every tenant's tapes): the request answers at once,
-// the computation runs to its end within the loop and size limits, and a cancelled Vjp's tape is released.
+// and the task's abort flag (shared memory) stops the computation at its next graph or tape node; a Vjp
+// that got to its end regardless has its tape released.
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -20,6 +21,10 @@ import type { Metrics } from './metrics.js';
 
 export type Lane = 'inline' | 'pool' | 'tapes';
 type Ok = Extract<Outcome, { ok: true }>['value'];
+
+/** A tape-thread task with its abort flag: an Int32Array on a SharedArrayBuffer, 0 until the request gives up. */
+export type FlaggedTask = Task & { abort?: Int32Array };
+export const ABORT_CODES = [null, 'CANCELLED', 'DEADLINE_EXCEEDED'] as const;
 
 export interface RunOptions {
   /** Aborted when the client cancels or disconnects. */
@@ -67,8 +72,12 @@ export class Compute {
       opts.signal.addEventListener('abort', cancel, { once: true });
       try {
         if (lane === 'pool') return unwrap(await this.pool.run(task, { signal: ctrl.signal }).catch((e) => { throw ctrl.signal.aborted ? ctrl.signal.reason : died(e); }));
-        const work = this.tapeThread.run(task).catch((e): Outcome => ({ ok: false, ...problem(died(e)) }));
-        const aborted = new Promise<never>((_, reject) => ctrl.signal.addEventListener('abort', () => reject(ctrl.signal.reason), { once: true }));
+        const abort = new Int32Array(new SharedArrayBuffer(4));
+        const work = this.tapeThread.run({ ...task, abort } satisfies FlaggedTask).catch((e): Outcome => ({ ok: false, ...problem(died(e)) }));
+        const aborted = new Promise<never>((_, reject) => ctrl.signal.addEventListener('abort', () => {
+          Atomics.store(abort, 0, ABORT_CODES.indexOf((ctrl.signal.reason as { code?: string })?.code === 'DEADLINE_EXCEEDED' ? 'DEADLINE_EXCEEDED' : 'CANCELLED'));
+          reject(ctrl.signal.reason);
+        }, { once: true }));
         return unwrap(await Promise.race([work, aborted]).catch((e) => { work.then(opts.late); throw e; }));
       } finally {
         clearTimeout(timer);

@@ -1,7 +1,7 @@
-// The gRPC transport (@grpc/grpc-js): gradd.v1.Gradient, inference.GRPCInferenceService, grpc.health.v1
-// and server reflection. Requests arrive as bytes (an identity deserializer) and are decoded here, so a
-// malformed message is INVALID_ARGUMENT rather than grpc-js's INTERNAL; a computation's request goes to
-// its worker as it arrived, and its response comes back as bytes.
+// The gRPC transport (@grpc/grpc-js): gradd.v1.Gradient, gradd.v1.Jobs, inference.GRPCInferenceService,
+// grpc.health.v1 and server reflection. Requests arrive as bytes (an identity deserializer) and are decoded
+// here, so a malformed message is INVALID_ARGUMENT rather than grpc-js's INTERNAL; a computation's request
+// goes to its worker as it arrived, and its response comes back as bytes.
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary, type DescMessage, type Message } from '@bufbuild/protobuf';
 import type { DescFile, DescService } from '@bufbuild/protobuf';
@@ -12,10 +12,12 @@ import { decode } from '../core/graph/wire.js';
 import * as g from '../core/graph/gen/gradd/v1/gradient_pb.js';
 import * as k from '../core/graph/gen/inference/grpc_predict_v2_pb.js';
 import * as h from '../core/graph/gen/grpc/health/v1/health_pb.js';
+import * as j from '../core/graph/gen/gradd/v1/jobs_pb.js';
 import { DEFAULT_TENANT, type Auth } from './auth.js';
 import type { Config } from './config.js';
 import { grpcStatus, problemOf, type Problem } from './errors.js';
 import { Status, type Health } from './health.js';
+import type { Jobs } from './jobs.js';
 import type { Metrics } from './metrics.js';
 import type { Ctx, Service } from './rpc.js';
 
@@ -82,7 +84,7 @@ function reflectionPackage(files: DescFile[]) {
   return { gradd: { fileDescriptorProtos: [...seen.values()].map((f) => toBuffer(toBinary(FileDescriptorProtoSchema, f.proto))) } };
 }
 
-export function createGrpcServer(cfg: Config, svc: Service, auth: Auth, health: Health, metrics: Metrics, log: Log): grpc.Server {
+export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Auth, health: Health, metrics: Metrics, log: Log): grpc.Server {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': cfg.limits.maxRequestBytes, 'grpc.max_send_message_length': -1 });
 
   const unary = (rpc: string, handler: Handler, open = false): grpc.handleUnaryCall<Buffer, Reply> => (call, callback) => {
@@ -135,10 +137,38 @@ export function createGrpcServer(cfg: Config, svc: Service, auth: Auth, health: 
       return svc.infer(ctx, name, version, raw);
     },
   };
+  const jobCalls: Record<string, Handler> = {
+    StartJob: decoded(j.StartJobRequestSchema, (ctx, req) => jobs.start(ctx, req)),
+    CancelJob: decoded(j.CancelJobRequestSchema, (ctx, req) => jobs.cancel(ctx, req.jobId)),
+    GetJob: decoded(j.GetJobRequestSchema, (ctx, req) => jobs.get(ctx, req.jobId)),
+    ListJobs: decoded(j.ListJobsRequestSchema, (ctx, req) => jobs.list(ctx, req)),
+  };
+  // A server stream: progress events until the job's terminal one. A client that does not keep up misses
+  // events (never the last): the stream always moves on to the latest progress.
+  const watchJob = (stream: grpc.ServerWritableStream<Buffer, Reply>) => {
+    const t0 = performance.now(), ctrl = new AbortController();
+    stream.on('cancelled', () => ctrl.abort());
+    let blocked = false;
+    stream.on('drain', () => { blocked = false; });
+    const done = (p: Problem | null) => {
+      metrics.observe('grpc', 'WatchJob', p ? grpc.status[grpcStatus(p).code!] : 'OK', (performance.now() - t0) / 1000);
+      if (p) stream.emit('error', Object.assign(new Error(p.message), grpcStatus(p))); // grpc-js sends it as the status
+      else stream.end();
+    };
+    new Promise<void>((resolve) => {
+      const ctx = { tenant: auth.tenant(stream.metadata.get('authorization')[0]?.toString()), signal: ctrl.signal, deadline: Infinity };
+      resolve(jobs.watch(ctx, decode(j.WatchJobRequestSchema, stream.request).jobId, (p, last) => { if (!blocked || last) blocked = !stream.write(p); }));
+    }).then(() => done(null), (e) => {
+      const p = problemOf(e);
+      if (p.code === 'INTERNAL') log.error({ err: e, rpc: 'WatchJob' }, 'gRPC call failed');
+      done(p);
+    });
+  };
   const open = new Set(['ServerLive', 'ServerReady']);
   const impl = (handlers: Record<string, Handler>) =>
     Object.fromEntries(Object.entries(handlers).map(([name, f]) => [name, unary(name, f, open.has(name))]));
   server.addService(definition(g.Gradient), impl(gradient));
+  server.addService(definition(j.Jobs), { ...impl(jobCalls), WatchJob: watchJob });
   server.addService(definition(k.GRPCInferenceService), impl(inference));
   server.addService(definition(h.Health), {
     Check: unary('Check', decoded(h.HealthCheckRequestSchema, (_ctx, req) => {
@@ -148,7 +178,7 @@ export function createGrpcServer(cfg: Config, svc: Service, auth: Auth, health: 
     Watch: (stream: grpc.ServerWritableStream<Buffer, Reply>) => {
       let req: h.HealthCheckRequest;
       try { req = decode(h.HealthCheckRequestSchema, stream.request); } catch (e) {
-        stream.destroy(Object.assign(new Error(problemOf(e).message), grpcStatus(problemOf(e))));
+        stream.emit('error', Object.assign(new Error(problemOf(e).message), grpcStatus(problemOf(e))));
         return;
       }
       const send = () => stream.write(create(h.HealthCheckResponseSchema, { status: health.status(req.service) ?? Status.SERVICE_UNKNOWN }));
@@ -157,7 +187,7 @@ export function createGrpcServer(cfg: Config, svc: Service, auth: Auth, health: 
       stream.on('cancelled', () => health.off('change', send));
     },
   });
-  new ReflectionService(reflectionPackage([g.file_gradd_v1_gradient, k.file_inference_grpc_predict_v2, h.file_grpc_health_v1_health]) as never).addToServer(server);
+  new ReflectionService(reflectionPackage([g.file_gradd_v1_gradient, j.file_gradd_v1_jobs, k.file_inference_grpc_predict_v2, h.file_grpc_health_v1_health]) as never).addToServer(server);
   return server;
 }
 

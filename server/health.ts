@@ -5,7 +5,7 @@ import { HealthCheckResponse_ServingStatus as Status } from '../core/graph/gen/g
 export { Status };
 
 /** The services grpc.health.v1 knows; "" is the server as a whole. */
-export const HEALTH_SERVICES = ['', 'gradd.v1.Gradient', 'inference.GRPCInferenceService'];
+export const HEALTH_SERVICES = ['', 'gradd.v1.Gradient', 'gradd.v1.Jobs', 'inference.GRPCInferenceService'];
 
 export class Health extends EventEmitter<{ change: [] }> {
   private serving = true;

@@ -1,8 +1,11 @@
 // The HTTP/JSON transport (Fastify): every gradd.v1.Gradient RPC as a route whose body is the request
 // message in protobuf's canonical JSON mapping (the same codec as gRPC's messages), KServe v2's REST
-// routes, /metrics, and the OpenAPI document (/docs/json) with its page (/docs).
+// routes, /metrics, and the OpenAPI document (/docs/json) with its page (/docs). Jobs: WatchJob is a stream
+// of server-sent events; /jobs is a page of the tenant's jobs with live loss curves (server/page/).
+import { existsSync, readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -12,10 +15,12 @@ import { ERRORS, fail, graddError, type ErrorCode } from '../core/errors.js';
 import { fromJson, toJsonString } from '../core/graph/wire.js';
 import * as g from '../core/graph/gen/gradd/v1/gradient_pb.js';
 import * as k from '../core/graph/gen/inference/grpc_predict_v2_pb.js';
+import * as j from '../core/graph/gen/gradd/v1/jobs_pb.js';
 import type { Auth } from './auth.js';
 import type { Config } from './config.js';
 import { httpBody, httpStatus, isGradd, problemOf, type Problem } from './errors.js';
 import type { Health } from './health.js';
+import type { Jobs } from './jobs.js';
 import { INFER_REQUEST_SCHEMA, INFER_RESPONSE_SCHEMA, inferRequestFromJson, inferResponseToJson, type InferBody } from './kserve.js';
 import type { Metrics } from './metrics.js';
 import type { Ctx, Service } from './rpc.js';
@@ -32,6 +37,14 @@ type Handler = (ctx: Ctx, req: Req) => Promise<string> | string;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const ref = (m: DescMessage | string) => ({ $ref: `${typeof m === 'string' ? m : m.typeName}#` });
 const json = <D extends DescMessage>(schema: D, bytes: Uint8Array) => toJsonString(schema, fromBinary(schema, bytes) as MessageShape<D>);
+/** SSE: a comment line this often keeps proxies from closing an idle stream, and finds clients that left. */
+const KEEPALIVE_MS = 15_000;
+
+/** A file of the job page: beside this module (sources), or in the package's server/page (compiled to dist/server). */
+function pageFile(name: string): string {
+  const at = [`./page/${name}`, `../../server/page/${name}`].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
+  return at ? readFileSync(at, 'utf8') : fail('NOT_FOUND', `the job page's ${name} is not installed with this server`);
+}
 
 /** A Fastify error (body parsing, validation, limits) as a Problem naming what went wrong. */
 function fastifyProblem(e: { code?: string; statusCode?: number; message: string; validation?: unknown }, cfg: Config): Problem {
@@ -46,7 +59,7 @@ function fastifyProblem(e: { code?: string; statusCode?: number; message: string
   return byStatus ? { code: byStatus, message: e.message } : problemOf(e);
 }
 
-export async function createHttpServer(cfg: Config, svc: Service, auth: Auth, health: Health, metrics: Metrics, log: Logger) {
+export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, auth: Auth, health: Health, metrics: Metrics, log: Logger) {
   const tls = cfg.tls ? { cert: cfg.tls.cert, key: cfg.tls.key } : null;
   const rawError = (socket: Socket, p: Problem) => {
     const body = httpBody(p), status = httpStatus(p);
@@ -133,7 +146,8 @@ export async function createHttpServer(cfg: Config, svc: Service, auth: Auth, he
     g.ListModelsResponseSchema, g.DeleteModelResponseSchema, g.EvaluateRequestSchema, g.EvaluateResponseSchema, g.ValueAndGradRequestSchema,
     g.ValueAndGradResponseSchema, g.VjpRequestSchema, g.VjpResponseSchema, g.BackwardRequestSchema, g.BackwardResponseSchema,
     g.ReleaseTapeResponseSchema, g.JvpRequestSchema, g.JvpResponseSchema, g.HvpRequestSchema, g.HvpResponseSchema, g.JacobianRequestSchema,
-    g.JacobianResponseSchema, k.ServerMetadataResponseSchema, k.ModelMetadataResponseSchema]), ERROR_SCHEMA, INFER_REQUEST_SCHEMA, INFER_RESPONSE_SCHEMA];
+    g.JacobianResponseSchema, k.ServerMetadataResponseSchema, k.ModelMetadataResponseSchema, j.StartJobRequestSchema, j.JobSchema,
+    j.ListJobsResponseSchema, j.JobProgressSchema]), ERROR_SCHEMA, INFER_REQUEST_SCHEMA, INFER_RESPONSE_SCHEMA];
   schemas.forEach((s) => app.addSchema(s));
 
   const handler = (f: Handler) => async (req: Req, reply: FastifyReply) => {
@@ -215,6 +229,45 @@ export async function createHttpServer(cfg: Config, svc: Service, auth: Auth, he
         const out = fromBinary(k.ModelInferResponseSchema, await svc.infer(ctx, req.params.name, version, toBinary(k.ModelInferRequestSchema, msg)));
         return JSON.stringify(inferResponseToJson(out));
       });
+  }
+
+  // gradd.v1.Jobs
+  const jobTags = ['gradd.v1.Jobs'];
+  route('POST', '/v1/jobs', { rpc: 'StartJob', summary: 'Start an optimization job: minimize a model output over some of its inputs', tags: jobTags, body: ref(j.StartJobRequestSchema), response: ref(j.JobSchema) },
+    async (ctx, req) => toJsonString(j.JobSchema, await jobs.start(ctx, message(j.StartJobRequestSchema, req))));
+  route('GET', '/v1/jobs', { rpc: 'ListJobs', summary: 'List jobs, in pages (without parameters and loss history)', tags: jobTags, query: { pageSize: { type: ['integer', 'string'] }, pageToken: { type: 'string' }, modelId: { type: 'string' } }, response: ref(j.ListJobsResponseSchema) },
+    (ctx, req) => toJsonString(j.ListJobsResponseSchema, jobs.list(ctx, fromJson(j.ListJobsRequestSchema, req.query as never))));
+  route('GET', '/v1/jobs/:jobId', { rpc: 'GetJob', summary: 'A job: state, progress, parameters at the latest checkpoint, loss history', tags: jobTags, params: ['jobId'], response: ref(j.JobSchema) },
+    (ctx, req) => toJsonString(j.JobSchema, jobs.get(ctx, req.params.jobId)));
+  route('POST', '/v1/jobs/:jobId/cancel', { rpc: 'CancelJob', summary: 'Cancel a job after its current step (its parameters are kept)', tags: jobTags, params: ['jobId'], response: ref(j.JobSchema) },
+    async (ctx, req) => toJsonString(j.JobSchema, await jobs.cancel(ctx, req.params.jobId)));
+  app.route({
+    method: 'GET', url: '/v1/jobs/:jobId/watch', config: { rpc: 'WatchJob' },
+    schema: {
+      summary: 'Progress as server-sent events: "progress" events (a JobProgress in JSON) up to the terminal one; an "error" event ({error: {code, message}}) if the server closes first',
+      tags: jobTags, params: { type: 'object', properties: { jobId: { type: 'string' } }, required: ['jobId'] },
+      response: { 200: { type: 'string', description: 'text/event-stream' }, default: ref('gradd.Error') }, ...(!auth.enabled ? { security: [] } : {}),
+    },
+    handler: async (req: Req, reply) => {
+      const ctrl = new AbortController(), out = new PassThrough();
+      const ctx = { tenant: req.tenant, signal: ctrl.signal, deadline: Infinity };
+      jobs.get(ctx, req.params.jobId); // NOT_FOUND as a plain error response, before the stream starts
+      reply.raw.once('close', () => ctrl.abort());
+      let blocked = false;
+      out.on('drain', () => { blocked = false; });
+      const event = (name: string, data: string) => { blocked = !out.write(`event: ${name}\ndata: ${data}\n\n`); };
+      const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_MS);
+      jobs.watch(ctx, req.params.jobId, (p, last) => { if (!blocked || last) event('progress', toJsonString(j.JobProgressSchema, p)); })
+        .catch((e) => event('error', httpBody(problemOf(e))))
+        .finally(() => { clearInterval(keepalive); out.end(); });
+      // Connection: close: once the stream ends (the job's last event, or the server closing) so does its connection.
+      return reply.headers({ 'cache-control': 'no-cache', 'x-accel-buffering': 'no', connection: 'close' }).type('text/event-stream').send(out);
+    },
+  });
+  // The job page: static, open (it holds no data); its script calls the routes above with the token it is given.
+  for (const [url, file, type] of [['/jobs', 'jobs.html', 'text/html; charset=utf-8'], ['/jobs/jobs.js', 'jobs.js', 'text/javascript; charset=utf-8']]) {
+    app.get(url, { config: { rpc: 'JobPage', open: true }, schema: { summary: 'The job page: the tenant\'s jobs with live loss curves', tags: ['pages'], response: { 200: { type: 'string' } } } },
+      async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(pageFile(file)));
   }
 
   app.get('/metrics', { config: { rpc: 'Metrics' }, schema: { summary: 'Prometheus metrics', tags: ['operations'], response: { 200: { type: 'string' } } } },

@@ -13,6 +13,7 @@ import { execute, type Analysis } from './exec.js';
 import { createGrpcServer, listenGrpc } from './grpc.js';
 import { Health } from './health.js';
 import { createHttpServer } from './http.js';
+import { Jobs } from './jobs.js';
 import { Metrics } from './metrics.js';
 import { Models } from './models.js';
 import { Service } from './rpc.js';
@@ -50,10 +51,13 @@ export async function createServer(config: ServerOptions = {}, log: Logger = pin
   metrics.models.set(models.count);
   log.info({ models: models.count, dataDir: cfg.dataDir }, 'models loaded');
 
+  const jobs = new Jobs(cfg, models, metrics, log);
+  await jobs.load();
+
   const auth = new Auth(cfg.tokens), health = new Health();
   const svc = new Service(cfg, models, tapes, compute, metrics);
-  const app = await createHttpServer(cfg, svc, auth, health, metrics, log);
-  const grpcServer = createGrpcServer(cfg, svc, auth, health, metrics, log);
+  const app = await createHttpServer(cfg, svc, jobs, auth, health, metrics, log);
+  const grpcServer = createGrpcServer(cfg, svc, jobs, auth, health, metrics, log);
   let grpcPort: number;
   try {
     await app.listen({ port: cfg.httpPort, host: cfg.host });
@@ -62,7 +66,7 @@ export async function createServer(config: ServerOptions = {}, log: Logger = pin
     await app.close();
     grpcServer.forceShutdown();
     tapes.close();
-    await compute.close();
+    await Promise.all([jobs.close(), compute.close()]);
     throw e;
   }
   const httpPort = (app.server.address() as { port: number }).port;
@@ -73,6 +77,7 @@ export async function createServer(config: ServerOptions = {}, log: Logger = pin
   const close = () => (closing ??= (async () => {
     health.setServing(false);
     svc.ready = false;
+    const stopped = jobs.close(); // ends every WatchJob stream; running jobs checkpoint their last step
     const drained = Promise.all([app.close(), new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()))]);
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([drained.then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), cfg.drainMs); })]);
@@ -83,7 +88,7 @@ export async function createServer(config: ServerOptions = {}, log: Logger = pin
       app.server.closeAllConnections();
     }
     tapes.close();
-    await compute.close();
+    await Promise.all([stopped, compute.close()]);
     log.info('gradd stopped');
   })());
 

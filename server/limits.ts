@@ -24,6 +24,12 @@ export interface Limits {
   deadlineMs: number;
   /** Open HTTP connections; past it a connection is answered 503 and closed. */
   maxConnections: number;
+  /** Optimization jobs queued or running, per tenant. */
+  maxJobsPerTenant: number;
+  /** Steps of one job. */
+  maxJobSteps: number;
+  /** Jobs running at once, all tenants together (each on a thread of its own); the rest wait, queued. */
+  maxRunningJobs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -39,6 +45,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxConcurrent: 64,
   deadlineMs: 60_000,
   maxConnections: 1000,
+  maxJobsPerTenant: 10,
+  maxJobSteps: 1_000_000,
+  maxRunningJobs: 2,
 };
 
 export const wireLimits = (l: Limits): WireLimits => ({ maxElements: l.maxElements, maxNodes: l.maxNodes, maxDepth: l.maxDepth });

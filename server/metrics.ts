@@ -16,6 +16,9 @@ export class Metrics {
   readonly tapeBytes = new Gauge({ name: 'gradd_tape_bytes', help: 'Estimated bytes held by tapes', registers: [this.registry] });
   readonly computations = new Gauge({ name: 'gradd_computations_running', help: 'Computations running or queued', registers: [this.registry] });
   readonly jobs = new Gauge({ name: 'gradd_jobs_running', help: 'Optimization jobs running', registers: [this.registry] });
+  readonly jobsQueued = new Gauge({ name: 'gradd_jobs_queued', help: 'Optimization jobs waiting for a thread', registers: [this.registry] });
+  readonly jobsEnded = new Counter({ name: 'gradd_jobs_ended_total', help: 'Optimization jobs ended, by final state', labelNames: ['state'] as const, registers: [this.registry] });
+  readonly jobSteps = new Counter({ name: 'gradd_job_steps_total', help: 'Optimization steps done, all jobs', registers: [this.registry] });
   readonly models = new Gauge({ name: 'gradd_models', help: 'Registered models, all tenants', registers: [this.registry] });
 
   constructor() {

@@ -8,6 +8,7 @@ type Schema = Record<string, unknown>;
 
 const WELL_KNOWN: Record<string, Schema> = {
   'google.protobuf.Timestamp': { type: 'string', format: 'date-time' },
+  'google.protobuf.Duration': { type: 'string', description: 'seconds with the suffix "s", e.g. "1.5s"' },
   'google.protobuf.Value': {},
   'google.protobuf.Struct': { type: 'object' },
   'google.protobuf.ListValue': { type: 'array' },

@@ -68,7 +68,8 @@ defop({
   name: 'sum', arity: 1, attrs: ['axis', 'keepdims'], linear: true,
   infer: ([x], { axis, keepdims = false }) => ({ shape: reducedShape(x.shape, normAxes(axis, x.shape.length, 'sum'), !!keepdims), dtype: sumDtype(x.dtype) }),
   forward: ([x], { axis }, out: Meta) => sumKernel(x, normAxes(axis, x.ndim, 'sum'), out.dtype, out.shape),
-  vjp: (g, _ans, [x], { axis }) => broadcastTo(reshape(g, keepdimsShape(x.shape, normAxes(axis, x.ndim, 'sum'))), x.shape),
+  // A 0-d cotangent (a total) broadcasts as it is.
+  vjp: (g, _ans, [x], { axis }) => broadcastTo(g.shape.length ? reshape(g, keepdimsShape(x.shape, normAxes(axis, x.ndim, 'sum'))) : g, x.shape),
 });
 
 // ---- Helpers ------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { Attrs, defop, Meta, OpDef, Value } from '../catalog.js';
 import { callOp } from '../call.js';
 import { allocate, checkDType, DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { broadcastShapes, broadcastStrides, cast, map1, strided2 } from '../kernels.js';
+import { broadcastShapes, broadcastStrides, cast, map1, output, strided2 } from '../kernels.js';
 import { checkShape, cStrides, NDArray, sizeOf } from '../ndarray.js';
 import { unboxAll } from '../tracer.js';
 import { intList, normAxes, normAxis } from './axes.js';
@@ -280,7 +280,7 @@ const joiner = (name: string, arity: number | 'variadic', attrs: string[], layou
     return { shape: joinedShape(name, layout(xs, a)), dtype: resultType(...xs) };
   },
   forward: (xs, a, out: Meta) => {
-    const { shapes, axis } = layout(xs, a), data = allocate(out.dtype, sizeOf(out.shape)), st = cStrides(out.shape);
+    const { shapes, axis } = layout(xs, a), data = output(out.dtype, sizeOf(out.shape)), st = cStrides(out.shape); // the pieces tile it
     let at = 0;
     xs.forEach((x, i) => {
       put(new NDArray(data, shapes[i], out.dtype, st, at * st[axis]), cast(x, out.dtype).values());

@@ -27,7 +27,7 @@ function elementwise(name: string, f: (v: number) => number, cf: C1 | null, kind
 }
 
 /** A differentiable elementwise function given by its derivative; on concrete float arrays a fused native kernel
- * computes g·f'(x) in one pass (the same arithmetic as the rule). */
+ * computes g·f'(x) in one pass (the rule's formula). */
 const unary = (name: string, f: (v: number) => number, cf: C1 | null, deriv: Deriv, kind: Kind = 'float', native?: string): OpDef => ({
   ...elementwise(name, f, cf, kind, native),
   vjp: (g, ans, [x]) => (native && unaryVjp(native, g, x, ans)) || mul(g, deriv(x, ans)),

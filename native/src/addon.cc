@@ -33,11 +33,13 @@ void Triad(const Napi::CallbackInfo& info) {
 }  // namespace gradd
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  gradd::tuneMalloc();
   exports.Set("noop", Napi::Function::New(env, gradd::Noop, "noop"));
   exports.Set("noopArray", Napi::Function::New(env, gradd::NoopArray, "noopArray"));
   exports.Set("triad", Napi::Function::New(env, gradd::Triad, "triad"));
   gradd::registerElementwise(env, exports);
   gradd::registerReduce(env, exports);
+  gradd::registerOptim(env, exports);
   gradd::registerBlas(env, exports);
   gradd::registerLapack(env, exports);
   gradd::registerLapackExtra(env, exports);

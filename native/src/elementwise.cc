@@ -38,6 +38,21 @@ std::atomic<const Kernels*> active{supported().front()};
 // Ranges handed to threads start at multiples of 64 elements (whole vectors and cache lines).
 constexpr size_t kAlign = 64;
 
+// Work per element for parallelFor: 1 for arithmetic, kTranscendental for SLEEF's functions.
+size_t unaryCost(size_t code) {
+  switch (Unary(code)) {
+    case Unary::negative: case Unary::abs: case Unary::square: case Unary::reciprocal: case Unary::sqrt: return 1;
+    default: return kTranscendental;
+  }
+}
+size_t vjpCost(size_t code) {
+  switch (Vjp(code)) {
+    case Vjp::sin: case Vjp::cos: case Vjp::tan: case Vjp::sinh: case Vjp::cosh: return kTranscendental;
+    default: return 1;
+  }
+}
+size_t binaryCost(size_t code) { return Binary(code) == Binary::power ? kTranscendental : 1; }
+
 template <class T>
 const UnaryFn<T>* unaryTable(const Kernels& k) {
   if constexpr (std::is_same_v<T, double>) return k.unaryF64;
@@ -67,7 +82,7 @@ void unary(const Args& args, size_t code) {
   const Span<T> x = args.array<T>(1, "x"), out = args.array<T>(2, "out");
   args.exactLength("out", out.size, x.size, 1, "x.length");
   const UnaryFn<T> f = unaryTable<T>(*active)[code];
-  parallelFor(x.size, x.size, kAlign, [&](size_t b, size_t e) { f(x.data + b, out.data + b, e - b); });
+  parallelFor(x.size, x.size * unaryCost(code), kAlign, [&](size_t b, size_t e) { f(x.data + b, out.data + b, e - b); });
 }
 
 // unary(code, x, out): out[i] = op(x[i]); x and out are the same type and length (out may be x).
@@ -88,7 +103,7 @@ void binary(const Args& args, size_t code) {
                       ", got " + std::to_string(size));
   const BinaryFn<T> f = binaryTable<T>(*active)[code];
   const bool as = a.size == 1, bs = b.size == 1;
-  parallelFor(n, n, kAlign, [&](size_t i, size_t e) {
+  parallelFor(n, n * binaryCost(code), kAlign, [&](size_t i, size_t e) {
     f(a.data + (as ? 0 : i), as, b.data + (bs ? 0 : i), bs, out.data + i, e - i);
   });
 }
@@ -120,14 +135,14 @@ void binaryBroadcast(const Args& args, size_t code) {
   }
   const BinaryFn<T> f = binaryTable<T>(*active)[code];
   if (ac <= 1 && bc <= 1) {
-    parallelFor(rows, rows * cols, 1, [&](size_t r0, size_t r1) {
+    parallelFor(rows, rows * cols * binaryCost(code), 1, [&](size_t r0, size_t r1) {
       for (size_t r = r0; r < r1; ++r) f(a.data + r * ar, ac == 0, b.data + r * br, bc == 0, out.data + r * cols, cols);
     });
     return;
   }
   const bool stageA = ac > 1, stageB = bc > 1;
   const size_t blocks = (rows + kTileRows - 1) / kTileRows;
-  parallelFor(blocks, rows * cols, 1, [&](size_t k0, size_t k1) {
+  parallelFor(blocks, rows * cols * binaryCost(code), 1, [&](size_t k0, size_t k1) {
     std::vector<T> tile((stageA + stageB) * kTileRows * kTileCols);
     T* ta = tile.data();
     T* tb = tile.data() + (stageA ? kTileRows * kTileCols : 0);
@@ -172,7 +187,7 @@ void unaryVjp(const Args& args, size_t code) {
                     std::to_string(g.size));
   const VjpFn<T> f = vjpTable<T>(*active)[code];
   const bool gs = g.size == 1;
-  parallelFor(n, n, kAlign, [&](size_t i, size_t e) {
+  parallelFor(n, n * vjpCost(code), kAlign, [&](size_t i, size_t e) {
     f(g.data + (gs ? 0 : i), gs, x.data + i, y.data + i, out.data + i, e - i);
   });
 }
@@ -212,6 +227,7 @@ void registerElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("binaryOps", strings(env, {std::begin(kBinaryNames), std::end(kBinaryNames)}));
   exports.Set("vjpOps", strings(env, {std::begin(kVjpNames), std::end(kVjpNames)}));
   exports.Set("parallelMin", Napi::Number::New(env, double(kParallelMin)));
+  exports.Set("transcendentalCost", Napi::Number::New(env, double(kTranscendental)));
   exports.Set("supportedIsas", strings(env, isas));
   exports.Set("unary", Napi::Function::New(env, CallUnary, "unary"));
   exports.Set("binary", Napi::Function::New(env, CallBinary, "binary"));

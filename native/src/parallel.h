@@ -8,8 +8,12 @@
 
 namespace gradd {
 
-// Work (in elements) below which one thread is faster than waking the pool.
-constexpr size_t kParallelMin = 16384;
+// Work below which the calling thread alone is used, in elements of a cheap op (an element of a transcendental
+// function counts kTranscendental): 2^19 (4 MB of doubles, or 2^17 transcendentals). Waking the pool costs
+// microseconds on an idle machine, but on a busy one the caller may wait a scheduler tick for a pool thread,
+// which only large kernels amortise.
+constexpr size_t kParallelMin = size_t(1) << 19;
+constexpr size_t kTranscendental = 4;
 
 // Calls body(begin, end) on disjoint ranges covering [0, n), with range boundaries at multiples of `align`:
 // on the calling thread alone when work < kParallelMin or OpenBLAS runs one thread (or is a serial build),

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gradd/v1/jobs.proto.
  */
 export const file_gradd_v1_jobs: GenFile = /*@__PURE__*/
-  fileDesc("ChNncmFkZC92MS9qb2JzLnByb3RvEghncmFkZC52MSLZAQoPU3RhcnRKb2JSZXF1ZXN0EhAKCG1vZGVsX2lkGAEgASgJEg8KB2FyZ251bXMYAiADKA0SIAoGcGFyYW1zGAMgAygLMhAuZ3JhZGQudjEuVGVuc29yEiAKBmlucHV0cxgEIAMoCzIQLmdyYWRkLnYxLlRlbnNvchIOCgZvdXRwdXQYBSABKA0SJgoJb3B0aW1pemVyGAYgASgLMhMuZ3JhZGQudjEuT3B0aW1pemVyEg0KBXN0ZXBzGAcgASgNEhgKEGNoZWNrcG9pbnRfZXZlcnkYCCABKA0ilAEKCU9wdGltaXplchIMCgRuYW1lGAEgASgJEkEKD2h5cGVycGFyYW1ldGVycxgCIAMoCzIoLmdyYWRkLnYxLk9wdGltaXplci5IeXBlcnBhcmFtZXRlcnNFbnRyeRo2ChRIeXBlcnBhcmFtZXRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBIucCCgNKb2ISCgoCaWQYASABKAkSEAoIbW9kZWxfaWQYAiABKAkSIQoFc3RhdGUYAyABKA4yEi5ncmFkZC52MS5Kb2JTdGF0ZRImCglvcHRpbWl6ZXIYBCABKAsyEy5ncmFkZC52MS5PcHRpbWl6ZXISDQoFc3RlcHMYBSABKA0SJwoIcHJvZ3Jlc3MYBiABKAsyFS5ncmFkZC52MS5Kb2JQcm9ncmVzcxIgCgZwYXJhbXMYByADKAsyEC5ncmFkZC52MS5UZW5zb3ISEwoLcGFyYW1zX3N0ZXAYCCABKA0SEgoKZXJyb3JfY29kZRgJIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAogASgJEi8KC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiyQEKC0pvYlByb2dyZXNzEg4KBmpvYl9pZBgBIAEoCRIhCgVzdGF0ZRgCIAEoDjISLmdyYWRkLnYxLkpvYlN0YXRlEgwKBHN0ZXAYAyABKA0SDAoEbG9zcxgEIAEoARIRCglncmFkX25vcm0YBSABKAESKgoHZWxhcHNlZBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYChBzdGVwc19wZXJfc2Vjb25kGAcgASgBEhIKCmNoZWNrcG9pbnQYCCABKAgiIQoPV2F0Y2hKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSIiChBDYW5jZWxKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSIfCg1HZXRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSJKCg9MaXN0Sm9ic1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIbW9kZWxfaWQYAyABKAkiSAoQTGlzdEpvYnNSZXNwb25zZRIbCgRqb2JzGAEgAygLMg0uZ3JhZGQudjEuSm9iEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqaAQoISm9iU3RhdGUSGQoVSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQSk9CX1NUQVRFX1FVRVVFRBABEhUKEUpPQl9TVEFURV9SVU5OSU5HEAISFwoTSk9CX1NUQVRFX1NVQ0NFRURFRBADEhQKEEpPQl9TVEFURV9GQUlMRUQQBBIXChNKT0JfU1RBVEVfQ0FOQ0VMTEVEEAUyqQIKBEpvYnMSNAoIU3RhcnRKb2ISGS5ncmFkZC52MS5TdGFydEpvYlJlcXVlc3QaDS5ncmFkZC52MS5Kb2ISPgoIV2F0Y2hKb2ISGS5ncmFkZC52MS5XYXRjaEpvYlJlcXVlc3QaFS5ncmFkZC52MS5Kb2JQcm9ncmVzczABEjYKCUNhbmNlbEpvYhIaLmdyYWRkLnYxLkNhbmNlbEpvYlJlcXVlc3QaDS5ncmFkZC52MS5Kb2ISMAoGR2V0Sm9iEhcuZ3JhZGQudjEuR2V0Sm9iUmVxdWVzdBoNLmdyYWRkLnYxLkpvYhJBCghMaXN0Sm9icxIZLmdyYWRkLnYxLkxpc3RKb2JzUmVxdWVzdBoaLmdyYWRkLnYxLkxpc3RKb2JzUmVzcG9uc2ViBnByb3RvMw", [file_gradd_v1_tensor, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChNncmFkZC92MS9qb2JzLnByb3RvEghncmFkZC52MSLZAQoPU3RhcnRKb2JSZXF1ZXN0EhAKCG1vZGVsX2lkGAEgASgJEg8KB2FyZ251bXMYAiADKA0SIAoGcGFyYW1zGAMgAygLMhAuZ3JhZGQudjEuVGVuc29yEiAKBmlucHV0cxgEIAMoCzIQLmdyYWRkLnYxLlRlbnNvchIOCgZvdXRwdXQYBSABKA0SJgoJb3B0aW1pemVyGAYgASgLMhMuZ3JhZGQudjEuT3B0aW1pemVyEg0KBXN0ZXBzGAcgASgNEhgKEGNoZWNrcG9pbnRfZXZlcnkYCCABKA0ilAEKCU9wdGltaXplchIMCgRuYW1lGAEgASgJEkEKD2h5cGVycGFyYW1ldGVycxgCIAMoCzIoLmdyYWRkLnYxLk9wdGltaXplci5IeXBlcnBhcmFtZXRlcnNFbnRyeRo2ChRIeXBlcnBhcmFtZXRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBIo4DCgNKb2ISCgoCaWQYASABKAkSEAoIbW9kZWxfaWQYAiABKAkSIQoFc3RhdGUYAyABKA4yEi5ncmFkZC52MS5Kb2JTdGF0ZRImCglvcHRpbWl6ZXIYBCABKAsyEy5ncmFkZC52MS5PcHRpbWl6ZXISDQoFc3RlcHMYBSABKA0SJwoIcHJvZ3Jlc3MYBiABKAsyFS5ncmFkZC52MS5Kb2JQcm9ncmVzcxIgCgZwYXJhbXMYByADKAsyEC5ncmFkZC52MS5UZW5zb3ISEwoLcGFyYW1zX3N0ZXAYCCABKA0SEgoKZXJyb3JfY29kZRgJIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAogASgJEi8KC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbG9zc19oaXN0b3J5GA0gAygBEg8KB2FyZ251bXMYDiADKA0iyQEKC0pvYlByb2dyZXNzEg4KBmpvYl9pZBgBIAEoCRIhCgVzdGF0ZRgCIAEoDjISLmdyYWRkLnYxLkpvYlN0YXRlEgwKBHN0ZXAYAyABKA0SDAoEbG9zcxgEIAEoARIRCglncmFkX25vcm0YBSABKAESKgoHZWxhcHNlZBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYChBzdGVwc19wZXJfc2Vjb25kGAcgASgBEhIKCmNoZWNrcG9pbnQYCCABKAgiIQoPV2F0Y2hKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSIiChBDYW5jZWxKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSIfCg1HZXRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSJKCg9MaXN0Sm9ic1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIbW9kZWxfaWQYAyABKAkiSAoQTGlzdEpvYnNSZXNwb25zZRIbCgRqb2JzGAEgAygLMg0uZ3JhZGQudjEuSm9iEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqaAQoISm9iU3RhdGUSGQoVSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQSk9CX1NUQVRFX1FVRVVFRBABEhUKEUpPQl9TVEFURV9SVU5OSU5HEAISFwoTSk9CX1NUQVRFX1NVQ0NFRURFRBADEhQKEEpPQl9TVEFURV9GQUlMRUQQBBIXChNKT0JfU1RBVEVfQ0FOQ0VMTEVEEAUyqQIKBEpvYnMSNAoIU3RhcnRKb2ISGS5ncmFkZC52MS5TdGFydEpvYlJlcXVlc3QaDS5ncmFkZC52MS5Kb2ISPgoIV2F0Y2hKb2ISGS5ncmFkZC52MS5XYXRjaEpvYlJlcXVlc3QaFS5ncmFkZC52MS5Kb2JQcm9ncmVzczABEjYKCUNhbmNlbEpvYhIaLmdyYWRkLnYxLkNhbmNlbEpvYlJlcXVlc3QaDS5ncmFkZC52MS5Kb2ISMAoGR2V0Sm9iEhcuZ3JhZGQudjEuR2V0Sm9iUmVxdWVzdBoNLmdyYWRkLnYxLkpvYhJBCghMaXN0Sm9icxIZLmdyYWRkLnYxLkxpc3RKb2JzUmVxdWVzdBoaLmdyYWRkLnYxLkxpc3RKb2JzUmVzcG9uc2ViBnByb3RvMw", [file_gradd_v1_tensor, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message gradd.v1.StartJobRequest
@@ -54,6 +54,8 @@ export type StartJobRequest = Message<"gradd.v1.StartJobRequest"> & {
   output: number;
 
   /**
+   * Absent or with no name: "adam".
+   *
    * @generated from field: gradd.v1.Optimizer optimizer = 6;
    */
   optimizer?: Optimizer | undefined;
@@ -79,13 +81,14 @@ export const StartJobRequestSchema: GenMessage<StartJobRequest> = /*@__PURE__*/
   messageDesc(file_gradd_v1_jobs, 0);
 
 /**
- * autograd's optimizers over the flattened parameters.
+ * autograd's optimizers over the flattened parameters, and L-BFGS for full-batch problems.
  *
  * @generated from message gradd.v1.Optimizer
  */
 export type Optimizer = Message<"gradd.v1.Optimizer"> & {
   /**
-   * "sgd" (plain: mass 0), "momentum" (autograd's sgd, mass 0.9), "rmsprop", "adam".
+   * "sgd" (plain: mass 0), "momentum" (autograd's sgd, mass 0.9), "rmsprop", "adam", "lbfgs" (one step
+   * is one iteration: a two-loop direction and a strong Wolfe line search; it ends early once converged).
    *
    * @generated from field: string name = 1;
    */
@@ -93,7 +96,9 @@ export type Optimizer = Message<"gradd.v1.Optimizer"> & {
 
   /**
    * By autograd's parameter names: step_size; mass (sgd, momentum); gamma, eps (rmsprop);
-   * b1, b2, eps (adam). A missing one takes autograd's default; an unknown one is INVALID_ARGUMENT.
+   * b1, b2, eps (adam); history, gtol, c1, c2 (lbfgs: pairs kept, the gradient's largest magnitude at
+   * which it has converged, the Wolfe constants). A missing one takes autograd's default (lbfgs: 10,
+   * 1e-5, 1e-4, 0.9); an unknown one is INVALID_ARGUMENT.
    *
    * @generated from field: map<string, double> hyperparameters = 2;
    */
@@ -146,7 +151,7 @@ export type Job = Message<"gradd.v1.Job"> & {
   progress?: JobProgress | undefined;
 
   /**
-   * The parameters at the latest checkpoint (the result once SUCCEEDED), one per argnum.
+   * The parameters at the latest checkpoint (the result once SUCCEEDED), one per argnum. GetJob only.
    *
    * @generated from field: repeated gradd.v1.Tensor params = 7;
    */
@@ -180,6 +185,20 @@ export type Job = Message<"gradd.v1.Job"> & {
    * @generated from field: google.protobuf.Timestamp end_time = 12;
    */
   endTime?: Timestamp | undefined;
+
+  /**
+   * The loss at every step done, in order. GetJob only.
+   *
+   * @generated from field: repeated double loss_history = 13;
+   */
+  lossHistory: number[];
+
+  /**
+   * The model inputs being optimized (StartJobRequest.argnums; [0] when it gave none): `params` are theirs.
+   *
+   * @generated from field: repeated uint32 argnums = 14;
+   */
+  argnums: number[];
 };
 
 /**

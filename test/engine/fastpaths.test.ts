@@ -1,0 +1,209 @@
+// The engine's fast paths, each on both sides of its size threshold: native broadcasting and sums, fused unary VJPs
+// (and the catalog-op rule they stand in for when traced), uninitialised outputs, the direct vector/matrix products,
+// the batched Jacobian (and its fallback), flatten's split, and Adam's native update. References are plain JS loops,
+// analytic derivatives or finite differences.
+import { describe, expect, it } from 'vitest';
+import { callOp } from '../../core/call.js';
+import { BATCHED_JACOBIAN_MIN, grad, hessianVectorProduct, jacobian } from '../../core/differential.js';
+import { flatten } from '../../core/flatten.js';
+import { OUTPUT_UNINIT_MIN } from '../../core/kernels.js';
+import { NATIVE_MIN_BINARY, NATIVE_MIN_SUM, NATIVE_MIN_UNARY } from '../../core/native.js';
+import { NDArray } from '../../core/ndarray.js';
+import { np } from '../../core/np.js';
+import { adam } from '../../core/optimizers.js';
+import { GEMM_MIN_WORK } from '../../core/ops/products.js';
+import { checkDerivatives, rng } from '../helpers/fd.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const r = rng(11);
+const rand = (shape: number[], dtype = 'float64') => NDArray.fromData(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * r() - 1), shape, dtype as any);
+const values = (x: any) => Array.from((x as NDArray).values());
+/** x's element at a C-order multi-index, read through its strides. */
+const at = (x: NDArray, idx: number[]) => x.data[idx.reduce((o, i, d) => o + i * x.strides[d], x.offset)];
+const close = (got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, what = '') => {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= rtol * (1 + Math.abs(want[i])))) expect.fail(`${what}[${i}]: got ${got[i]}, want ${want[i]}`);
+};
+/** Every C-order multi-index of a shape. */
+const indices = (shape: number[]): number[][] =>
+  shape.reduce<number[][]>((acc, n) => acc.flatMap((p) => Array.from({ length: n }, (_, i) => [...p, i])), [[]]);
+
+describe('broadcasting binary ops (native from NATIVE_MIN_BINARY elements)', () => {
+  // [out shape, a shape, b shape, transpose a]: row and column broadcasts, outer products, transposed operands, 3-D.
+  const layouts = (n: number): [number[], number[], boolean][] => [
+    [[n, 3], [3], false], [[n, 3], [n, 1], false], [[n, 1], [3], false], [[3, n], [3, n], true], [[2, 3, n], [3, 1], false],
+  ];
+  for (const total of [NATIVE_MIN_BINARY - 1, NATIVE_MIN_BINARY, NATIVE_MIN_BINARY + 1])
+    it(`match a JS loop for ${total}-element results`, () => {
+      for (const [shapeA, shapeB, transposeA] of layouts(Math.ceil(total / 3))) {
+        const a0 = rand(transposeA ? [...shapeA].reverse() : shapeA), a = transposeA ? np.transpose(a0) as NDArray : a0, b = rand(shapeB);
+        const out = np.subtract(a, b) as NDArray, shape = [...out.shape];
+        const lead = (s: readonly number[]) => shape.length - s.length;
+        const pick = (x: NDArray, idx: number[]) => at(x, idx.slice(lead(x.shape)).map((i, d) => (x.shape[d] === 1 ? 0 : i)));
+        close(values(out), indices(shape).map((idx) => pick(a, idx) - pick(b, idx)), 0, `${shapeA} - ${shapeB}${transposeA ? ' (a transposed)' : ''}`);
+      }
+    });
+
+  it('give float32 results when a float32 array meets a JS number, as NumPy (the number is cast)', () => {
+    const x = rand([NATIVE_MIN_BINARY], 'float32'), y = np.multiply(x, 1.1) as NDArray;
+    expect(y.dtype).toBe('float32');
+    close(values(y), values(x).map((v) => Math.fround(v * Math.fround(1.1))), 1e-7);
+  });
+});
+
+describe('sum (native from NATIVE_MIN_SUM elements)', () => {
+  const naive = (x: NDArray, axes: number[]) => {
+    const kept = x.shape.map((n, d) => (axes.includes(d) ? 1 : n)), out = new Float64Array(kept.reduce((a, b) => a * b, 1));
+    for (const idx of indices([...x.shape])) out[idx.reduce((o, i, d) => o * kept[d] + (axes.includes(d) ? 0 : i), 0)] += at(x, idx);
+    return Array.from(out);
+  };
+  for (const n of [NATIVE_MIN_SUM - 1, NATIVE_MIN_SUM])
+    it(`sums over any axes of ${n}-element arrays, strided or not, float64, float32 and int32`, () => {
+      for (const dtype of ['float64', 'float32', 'int32']) {
+        const x0 = rand([2, Math.ceil(n / 6), 3], dtype), x = dtype === 'int32' ? np.multiply(x0, 10) as NDArray : x0;
+        for (const [axes, view] of [[[0, 1, 2], x], [[1], x], [[0, 2], x], [[2], x], [[0], np.transpose(x) as NDArray]] as [number[], NDArray][]) {
+          const s = np.sum(view, { axis: axes }) as NDArray;
+          expect(s.dtype).toBe(dtype === 'int32' ? 'int64' : dtype);
+          close(values(s), naive(view, axes), dtype === 'float32' ? 1e-5 : 1e-12, `${dtype} axes ${axes}`);
+        }
+      }
+    });
+
+  it('sums complex arrays and real ones into complex', () => {
+    const z = NDArray.fromData(Array.from({ length: 2 * 300 }, (_, i) => i % 7), [100, 3], 'complex128');
+    const s = np.sum(z, { axis: 0 }) as NDArray;
+    expect(s.toArray()).toEqual([0, 1, 2].map((c) => {
+      let re = 0, im = 0;
+      for (let i = 0; i < 100; i++) { re += (2 * (3 * i + c)) % 7; im += (2 * (3 * i + c) + 1) % 7; }
+      return { re, im };
+    }));
+  });
+});
+
+describe('fused unary VJPs (native from NATIVE_MIN_UNARY elements; catalog ops when traced)', () => {
+  const cases: [string, (x: number) => number, (x: number) => number, number, number][] = [
+    ['tanh', (x) => 1 - Math.tanh(x) ** 2, (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2), -3, 3],
+    ['sin', Math.cos, (x) => -Math.sin(x), -3, 3],
+    ['log', (x) => 1 / x, (x) => -1 / x ** 2, 0.5, 3],
+    ['sqrt', (x) => 0.5 / Math.sqrt(x), (x) => -0.25 * x ** -1.5, 0.5, 3],
+    ['reciprocal', (x) => -1 / x ** 2, (x) => 2 / x ** 3, 0.5, 3],
+  ];
+  for (const n of [NATIVE_MIN_UNARY - 1, NATIVE_MIN_UNARY])
+    it(`give f' and f'' (grad of grad) on ${n} elements, float64 and float32`, () => {
+      for (const [name, d1, d2, lo, hi] of cases) {
+        for (const dtype of ['float64', 'float32']) {
+          const x = NDArray.fromData(Array.from({ length: n }, (_, i) => lo + ((hi - lo) * (i + 0.5)) / n), [n], dtype as any);
+          const f = (v: any) => np.sum(callOp(name, [v]));
+          const tol = dtype === 'float32' ? 1e-5 : 1e-12;
+          close(values(grad(f)(x)), values(x).map(d1), tol, `${name} ${dtype} f'`);
+          close(values(grad((v: any) => np.sum(grad(f)(v)))(x)), values(x).map(d2), dtype === 'float32' ? 1e-4 : 1e-10, `${name} ${dtype} f''`);
+        }
+      }
+    });
+
+  it('take a broadcast cotangent (the VJP of sum) as one value', () => {
+    const x = rand([NATIVE_MIN_UNARY * 2]);
+    close(values(grad((v: any) => np.multiply(3, np.sum(np.tanh(v))))(x)), values(x).map((v) => 3 * (1 - Math.tanh(v) ** 2)), 1e-14);
+  });
+});
+
+describe('uninitialised outputs from OUTPUT_UNINIT_MIN elements', () => {
+  for (const n of [OUTPUT_UNINIT_MIN - 1, OUTPUT_UNINIT_MIN])
+    it(`write every element of ${n}-element results`, () => {
+      const x = rand([n]), y = rand([n]), yv = values(y);
+      close(values(np.add(x, y)), values(x).map((v, i) => v + yv[i]), 0);
+      close(values(np.exp(x)), values(x).map(Math.exp), 1e-15);
+      close(values(grad((v: any) => np.sum(np.tanh(v)))(x)), values(x).map((v) => 1 - Math.tanh(v) ** 2), 1e-14);
+    });
+});
+
+describe('dot and matmul of vectors and matrices (no einsum plan)', () => {
+  const shapes: [number[], number[]][] = [[[3, 4], [4, 5]], [[3, 4], [4]], [[4], [4, 5]], [[4], [4]], [[10, 10], [10, 10]], [[9, 10], [10, 11]], [[1, 1], [1, 1]]];
+  it('agree with einsum, on transposed views, ints and complex; both sides of GEMM_MIN_WORK', () => {
+    expect(10 * 10 * 10).toBe(GEMM_MIN_WORK); // [10,10]@[10,10] is the first size BLAS takes
+    for (const [sa, sb] of shapes) {
+      const sub = `${sa.length === 2 ? 'ij' : 'j'},${sb.length === 2 ? 'jk' : 'j'}->${sa.length === 2 ? 'i' : ''}${sb.length === 2 ? 'k' : ''}`;
+      const a = rand(sa), b = rand(sb);
+      for (const op of ['dot', 'matmul']) close(values(callOp(op, [a, b])), values(np.einsum(sub, a, b)), 1e-14, `${op} ${sa} ${sb}`);
+      if (sa.length === 2) {
+        const at = np.transpose(rand([...sa].reverse())) as NDArray;
+        close(values(np.matmul(at, b)), values(np.einsum(sub, at, b)), 1e-14, `transposed ${sa} ${sb}`);
+      }
+      const ai = np.astype(np.multiply(a, 10), 'int64'), bi = np.astype(np.multiply(b, 10), 'int64'), p = np.matmul(ai, bi) as NDArray;
+      expect(p.dtype).toBe('int64');
+      expect(values(p)).toEqual(values(np.einsum(sub, ai, bi)));
+    }
+    const z = NDArray.fromData([1, 2, 3, -1, 0.5, 0, 2, 1], [2, 2], 'complex128');
+    expect((np.matmul(z, z) as NDArray).toArray()).toEqual((np.einsum('ij,jk->ik', z, z) as NDArray).toArray());
+  });
+
+  it('differentiate to second order in both modes', () => {
+    for (const [sa, sb] of shapes.slice(0, 4)) checkDerivatives((a: any, b: any) => np.matmul(a, b), [rand(sa), rand(sb)], r);
+  });
+});
+
+describe('jacobian in one batched pass', () => {
+  const W = rand([20, 20]), x = rand([20]);
+  const tanhDiag = (y: number[]) => values(W).map((w, k) => (1 - y[Math.floor(k / 20)] ** 2) * w);
+
+  it('stacks copies as a trailing axis for W@x and as a leading one for x@W', () => {
+    const J = jacobian((v: any) => np.tanh(np.matmul(W, v)))(x) as NDArray;
+    expect(J.shape).toEqual([20, 20]);
+    close(values(J), tanhDiag(values(np.tanh(np.matmul(W, x)))), 1e-14);
+    const K = jacobian((v: any) => np.tanh(np.matmul(v, np.transpose(W))))(x) as NDArray;
+    close(values(K), tanhDiag(values(np.tanh(np.matmul(W, x)))), 1e-14);
+  });
+
+  it('falls back to one VJP per row when the function mixes the copies', () => {
+    // v·Σv: stacked copies would be summed together. J = Σv·I + v 1ᵀ.
+    const J = jacobian((v: any) => np.multiply(v, np.sum(v)))(x) as NDArray, s = values(np.sum(x))[0], xv = values(x);
+    close(values(J), values(J).map((_, k) => (Math.floor(k / 20) === k % 20 ? s : 0) + xv[Math.floor(k / 20)]), 1e-14);
+    // v − max over axis 0: copies stacked on a leading axis share the max, on a trailing one the shapes disagree.
+    const M = jacobian((v: any) => np.subtract(v, np.max(v, { axis: 0 })))(x) as NDArray, am = xv.indexOf(Math.max(...xv));
+    close(values(M), values(M).map((_, k) => (Math.floor(k / 20) === k % 20 ? 1 : 0) - (k % 20 === am ? 1 : 0)), 0);
+  });
+
+  it('agrees with the row loop just below and at BATCHED_JACOBIAN_MIN outputs, float64 and float32', () => {
+    for (const m of [BATCHED_JACOBIAN_MIN - 1, BATCHED_JACOBIAN_MIN]) {
+      for (const dtype of ['float64', 'float32']) {
+        const A = rand([m, 5], dtype), v = rand([5], dtype);
+        const J = jacobian((u: any) => np.sin(np.matmul(A, u)))(v) as NDArray, y = values(np.matmul(A, v));
+        expect(J.dtype).toBe(dtype);
+        close(values(J), values(A).map((a, k) => Math.cos(y[Math.floor(k / 5)]) * a), dtype === 'float32' ? 1e-6 : 1e-14, `${m} ${dtype}`);
+      }
+    }
+  });
+});
+
+describe('flatten and Adam', () => {
+  it('differentiate twice through unflatten (one split op)', () => {
+    const params = [{ W: rand([3, 4]), b: rand([4]) }, { W: rand([4, 2]), b: rand([2]) }], X = rand([5, 3]);
+    const [theta, unflatten] = flatten(params);
+    const loss = (t: any) => {
+      const [p, q] = unflatten(t);
+      return np.sum(np.square(np.add(np.matmul(np.tanh(np.add(np.matmul(X, p.W), p.b)), q.W), q.b)));
+    };
+    const v = rand([theta.size]), h = 1e-6;
+    const plus = values(grad(loss)(np.add(theta, np.multiply(v, h)))), minus = values(grad(loss)(np.subtract(theta, np.multiply(v, h))));
+    close(values(hessianVectorProduct(loss)(theta, v)), plus.map((p, i) => (p - minus[i]) / (2 * h)), 1e-6);
+  });
+
+  it('updates natively as autograd\'s formula in JS, for vectors longer and shorter than NATIVE_MIN_UNARY', () => {
+    for (const n of [NATIVE_MIN_UNARY - 1, 4000]) {
+      const x0 = rand([n]), target = rand([n]), gradFn = (x: any) => np.subtract(x, target);
+      const got = adam(gradFn, x0, { numIters: 3, stepSize: 0.1 }) as NDArray;
+      const x = Float64Array.from(values(x0)), m = new Float64Array(n), v = new Float64Array(n), t = values(target);
+      for (let i = 0; i < 3; i++) {
+        const c1 = 1 - 0.9 ** (i + 1), c2 = 1 - 0.999 ** (i + 1);
+        for (let j = 0; j < n; j++) {
+          const g = x[j] - t[j];
+          m[j] = (1 - 0.9) * g + 0.9 * m[j];
+          v[j] = (1 - 0.999) * g ** 2 + 0.999 * v[j];
+          x[j] = x[j] - (0.1 * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + 1e-8);
+        }
+      }
+      expect(values(got)).toEqual(Array.from(x));
+    }
+  });
+});
