@@ -1,8 +1,6 @@
 // Job test helpers: the models the tests optimize, the same problem run embedded (core/optimizers on
 // evalGraph, in this process), waiting on jobs, and reading the two progress streams (SSE, gRPC).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { get as httpGet } from 'node:http';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { np } from '../../core/np.js';
@@ -101,27 +99,4 @@ export const J = '/gradd.v1.Jobs/';
 export const rawValues = (t: any): number[] => Array.from(new Float64Array(new Uint8Array(Buffer.from(t.rawContents ?? '', 'base64')).buffer));
 export const jsonTensor = (a: NDArray) => ({ datatype: 'FP64', shape: a.shape.map(String), rawContents: Buffer.from(new Float64Array(a.values() as Float64Array).buffer).toString('base64') });
 
-const children = new Set<ChildProcess>();
-/** SIGKILLs every server process the tests started that is still running. */
-export const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
-
-/** Starts `gradd serve` on `dataDir` (ports: free ones by default); resolves when it logs that it is serving. */
-export function serveProcess(dataDir: string, ports = { http: 0, grpc: 0 }, args: string[] = []): Promise<{ child: ChildProcess; url: string; grpc: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'serve', '--host', '127.0.0.1', '--http', String(ports.http), '--grpc', String(ports.grpc),
-    '--data-dir', dataDir, '--workers', '1', ...args], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`gradd serve did not start: ${buf}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      buf += d;
-      const line = buf.split('\n').find((l) => l.includes('"gradd serving"'));
-      if (line) {
-        clearTimeout(timer);
-        const { http: h, grpc: g } = JSON.parse(line);
-        resolve({ child, url: `http://127.0.0.1:${h}`, grpc: `grpc://127.0.0.1:${g}`, exited });
-      }
-    });
-  });
-}
+export { killAll, serveProcess } from '../server/helpers.js';

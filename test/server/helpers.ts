@@ -1,5 +1,6 @@
 // Test helpers: in-process servers on 127.0.0.1 (ports picked by the OS), a gRPC caller that sends and
 // receives raw protobuf, an HTTP caller, and the graphs the tests register.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,3 +97,30 @@ export class GrpcCaller {
 
 export const G = '/gradd.v1.Gradient/';
 export const I = '/inference.GRPCInferenceService/';
+
+/** `gradd serve` processes started by serveProcess. */
+const children = new Set<ChildProcess>();
+
+/** SIGKILLs every server process the tests started that is still running. */
+export const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
+
+/** Starts `gradd serve` on `dataDir` (ports: free ones by default); resolves when it logs that it is serving. */
+export function serveProcess(dataDir: string, ports = { http: 0, grpc: 0 }, args: string[] = []): Promise<{ child: ChildProcess; url: string; grpc: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'serve', '--host', '127.0.0.1', '--http', String(ports.http), '--grpc', String(ports.grpc),
+    '--data-dir', dataDir, '--workers', '1', ...args], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`gradd serve did not start: ${buf}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n').find((l) => l.includes('"gradd serving"'));
+      if (line) {
+        clearTimeout(timer);
+        const { http: h, grpc: g } = JSON.parse(line);
+        resolve({ child, url: `http://127.0.0.1:${h}`, grpc: `grpc://127.0.0.1:${g}`, exited });
+      }
+    });
+  });
+}

@@ -1,41 +1,19 @@
 // The `gradd serve` process: models survive kill -9 (written atomically before RegisterModel answers);
 // SIGTERM lets in-flight requests finish and exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { np } from '../../core/np.js';
 import { catalogVersion } from '../../core/graph/version.js';
-import { http, jsonF64, jsonGraph } from './helpers.js';
+import { http, jsonF64, jsonGraph, killAll, serveProcess } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const dataDir = mkdtempSync(join(tmpdir(), 'gradd-proc-'));
-const children = new Set<ChildProcess>();
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** Starts `gradd serve` on free ports; resolves when it logs that it is serving. */
-function serve(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'serve', '--host', '127.0.0.1', '--http', '0', '--grpc', '0', '--data-dir', dataDir, '--workers', '1'],
-    { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`gradd serve did not start: ${buf}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      buf += d;
-      const line = buf.split('\n').find((l) => l.includes('"gradd serving"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${JSON.parse(line).http}`, exited });
-      }
-    });
-  });
-}
 
 const loop = (n: any, x: any) => np.sum(np.forLoop(0, n, (_i: any, s: any) => np.sin(np.add(s, 1)), x));
 
@@ -43,7 +21,7 @@ describe('gradd serve', () => {
   let id = '', loopId = '';
 
   it('keeps registered models across kill -9', async () => {
-    const a = await serve();
+    const a = await serveProcess(dataDir);
     const r = await http(a, 'POST', '/v1/models', { graph: jsonGraph((x: any) => np.sum(np.square(x)), { dtype: 'float64', shape: [3] }), name: 'squares' });
     id = r.body.model.id;
     loopId = (await http(a, 'POST', '/v1/models', { graph: jsonGraph(loop, { dtype: 'int64', shape: [] }, { dtype: 'float64', shape: [10] }) })).body.model.id;
@@ -54,7 +32,7 @@ describe('gradd serve', () => {
     const stored = JSON.parse(readFileSync(join(dataDir, 'models', files.find((f) => f.includes(id))!), 'utf8'));
     expect(stored.checkedCatalogVersion).toBe(catalogVersion());
 
-    const b = await serve();
+    const b = await serveProcess(dataDir);
     const m = await http(b, 'GET', `/v1/models/${id}`);
     expect(m.status).toBe(200);
     expect(m.body.name).toBe('squares');
@@ -65,7 +43,7 @@ describe('gradd serve', () => {
   }, 90_000);
 
   it('drains on SIGTERM: the in-flight request finishes, new ones are refused, exit code 0', async () => {
-    const c = await serve();
+    const c = await serveProcess(dataDir);
     const inputs = (n: number) => ({ inputs: [{ datatype: 'INT64', shape: [], contents: { int64Contents: [String(n)] } }, jsonF64(new Array(10).fill(0))] });
     await http(c, 'POST', `/v1/models/${loopId}/evaluate`, inputs(1000));
     const t0 = performance.now();
