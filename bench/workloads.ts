@@ -67,11 +67,11 @@ export function w4(dtype: 'float64' | 'float32') {
   return () => g(params);
 }
 
-export function w4Adam() {
+/** W4's training with Adam: one call runs `steps` steps from the same start (bench/ reports the time per step). */
+export function w4Adam(steps: number) {
   const { loss, params } = mlp('float64');
   const g = grad(loss);
-  let p = params;
-  return () => { p = optimizers.adam((x: any) => g(x), p, { numIters: 1, stepSize: 1e-3 }); };
+  return () => optimizers.adam((x: any) => g(x), params, { numIters: steps, stepSize: 1e-3 });
 }
 
 /** W5: grad of sum(tanh(exp(sin(x))·x)) on 1e6 elements. */

@@ -17,7 +17,9 @@ export function toValue(x: unknown, where: string | (() => string)): Value {
   if (x instanceof Tensorish) return x as Value;
   let a: NDArray;
   if (typeof x === 'number') {
-    a = new NDArray(Float64Array.of(x), NO_DIMS, Number.isInteger(x) ? 'int64' : 'float64', NO_DIMS);
+    const d = new Float64Array(1); // faster than Float64Array.of
+    d[0] = x;
+    a = new NDArray(d, NO_DIMS, Number.isInteger(x) ? 'int64' : 'float64', NO_DIMS);
     a.weak = true;
     return a;
   }

@@ -7,7 +7,11 @@ import { NDArray, sizeOf } from './ndarray.js';
 import { NATIVE_MIN_UNARY, nativeKernels } from './native.js';
 
 export function broadcastShapes(where: string, ...shapes: (readonly number[])[]): readonly number[] {
-  if (shapes.length === 2 && sameDims(shapes[0], shapes[1])) return shapes[0];
+  if (shapes.length === 2) {
+    const [a, b] = shapes;
+    if (b.length === 0 || sameDims(a, b)) return a;
+    if (a.length === 0) return b;
+  }
   const nd = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(nd).fill(1);
   for (const s of shapes) {
@@ -100,6 +104,10 @@ export function mapC1(x: NDArray, dtype: DType, f: C1): NDArray {
 export function map2(a: NDArray, b: NDArray, shape: readonly number[], dtype: DType, f: F2, nativeName?: string): NDArray {
   const n = sizeOf(shape);
   const out = output(dtype, n);
+  if (n === 1) { // scalars: the per-op overhead is the cost
+    out[0] = f(a.data[a.offset], b.data[b.offset]);
+    return new NDArray(out, shape, dtype);
+  }
   if (n === 0) return new NDArray(out, shape, dtype);
   if (a.isContiguous && b.isContiguous && (a.size === n || a.size === 1) && (b.size === n || b.size === 1)) {
     const av = a.values(), bv = b.values();

@@ -10,7 +10,7 @@ export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -24,7 +24,11 @@ export function checkShape(shape: readonly unknown[], where: string): number[] {
   return shape as number[];
 }
 
+// Strides are never written: 0-d and 1-d arrays share these.
+const STRIDES_0D = Object.freeze([]) as unknown as number[], STRIDES_1D = Object.freeze([1]) as number[];
+
 export const cStrides = (shape: readonly number[]): number[] => {
+  if (shape.length < 2) return shape.length === 0 ? STRIDES_0D : STRIDES_1D;
   const s = new Array<number>(shape.length);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
@@ -77,13 +81,15 @@ export class NDArray extends Tensorish {
   override get ndim() { return this.shape.length; }
 
   get isContiguous(): boolean {
+    if (this.cContiguous !== undefined) return this.cContiguous;
     let acc = 1;
     for (let i = this.shape.length - 1; i >= 0; i--) {
-      if (this.shape[i] !== 1 && this.strides[i] !== acc) return false;
+      if (this.shape[i] !== 1 && this.strides[i] !== acc) return (this.cContiguous = false);
       acc *= this.shape[i];
     }
-    return true;
+    return (this.cContiguous = true);
   }
+  private cContiguous?: boolean;
 
   /** Storage in C order starting at index 0: the array's own buffer when it already is, else a copy. */
   values(): Storage {

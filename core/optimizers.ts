@@ -2,6 +2,7 @@
 // L-BFGS for full-batch problems. Updates run on the flattened vector with autograd's exact formulas and
 // defaults. Each optimizer's state is a record of Float64Arrays and its step a function of (x, g, i, state),
 // so a run can stop after any step and resume bit for bit from a saved copy (the server's jobs do).
+import { leaves } from './containers.js';
 import { flatten } from './flatten.js';
 import { NDArray } from './ndarray.js';
 import { fail } from './errors.js';
@@ -59,22 +60,29 @@ function flat(x0: any): [Float64Array, (x: Float64Array) => any] {
   const [flat0, unflatten] = flatten(x0);
   if (!(flat0 instanceof NDArray) || flat0.dtype !== 'float64')
     fail('DTYPE_MISMATCH', `optimizers work on real float64 parameters; x0 flattens to ${flat0.dtype}`);
-  return [(flat0.values() as Float64Array).slice(), (x) => unflatten(new NDArray(x, [x.length], 'float64'))]; // unflatten copies the pieces
+  // flatten's vector is a fresh copy; unflatten copies the pieces, so x can be updated in place.
+  return [flat0.values() as Float64Array, (x) => unflatten(new NDArray(x, [x.length], 'float64'))];
 }
 
-function flatGrad(g: any, n: number): Float64Array {
-  const gv = flatten(g)[0] as NDArray;
-  if (gv.size !== n) fail('SHAPE_MISMATCH', `optimizer: the gradient has ${gv.size} elements, the parameters ${n}`);
-  return gv.values() as Float64Array;
+/** The gradient, flattened into `into` (one buffer for every step of a first-order method). */
+function flatGrad(g: any, into: Float64Array): Float64Array {
+  const ls = leaves(g), plain = ls.every((l) => l instanceof NDArray && l.dtype === 'float64');
+  const gv = plain ? null : flatten(g)[0] as NDArray; // numbers, float32 or mixed leaves: flatten converts them
+  const n = gv ? gv.size : (ls as NDArray[]).reduce((s, l) => s + l.size, 0);
+  if (n !== into.length || (gv && gv.dtype === 'complex128'))
+    fail('SHAPE_MISMATCH', `optimizer: the gradient has ${n} ${gv?.dtype ?? 'float64'} elements, the parameters ${into.length} float64`);
+  if (gv) into.set(gv.values());
+  else for (let k = 0, i = 0; i < ls.length; k += (ls[i] as NDArray).size, i++) into.set((ls[i] as NDArray).values(), k);
+  return into;
 }
 
 function run(gradFn: GradFn, x0: any, numIters: number, callback: Callback | undefined, rule: Rule) {
   const [x, unflatten] = flat(x0);
-  const state = rule.init(x.length);
+  const state = rule.init(x.length), gbuf = new Float64Array(x.length);
   for (let i = 0; i < numIters; i++) {
     const params = unflatten(x);
     const g = gradFn(params, i);
-    const gv = flatGrad(g, x.length);
+    const gv = flatGrad(g, gbuf);
     if (callback) callback(params, i, g);
     rule.step(x, gv, i, state);
   }
@@ -232,7 +240,7 @@ export function lbfgs(fun: (x: any, i: number) => any[], x0: any, { numIters = 1
   let i = 0;
   const objective: Objective = (xt) => {
     const [f, g] = fun(unflatten(xt), i);
-    return [Number(f instanceof NDArray ? f.item() : f), flatGrad(g, x.length)];
+    return [Number(f instanceof NDArray ? f.item() : f), flatGrad(g, new Float64Array(x.length))];
   };
   for (; i < numIters; i++) {
     const { g, done } = lbfgsStep(x, state, objective, o);

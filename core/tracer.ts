@@ -6,11 +6,21 @@ import { Tensorish } from './tensorish.js';
 import { checkUnwritten, mutationEpoch } from './versions.js';
 import { checkAbort } from './cancel.js';
 
-/** Reverse mode: a recorded op application; `slot` ≥ 0 marks output `slot` of a multi-output node. */
+/**
+ * Reverse mode: a recorded op application (the op, its arguments and result, and which arguments were traced,
+ * kept on the node itself: no closure per op). `slot` ≥ 0 marks output `slot` of a multi-output node; leaves
+ * have no op.
+ */
 export class RevNode {
   constructor(
     readonly parents: RevNode[],
-    readonly vjp: ((g: any) => (Value | undefined)[]) | null, // eslint-disable-line @typescript-eslint/no-explicit-any
+    readonly op: OpDef | null = null,
+    readonly inner: Value[] = NONE,
+    readonly ans: Out | null = null,
+    readonly attrs: Attrs = NO_ATTRS,
+    /** The traced arguments' positions, one per parent. */
+    readonly boxed: readonly number[] = NONE_I,
+    readonly epoch = 0,
     readonly slot = -1,
     readonly nOut = 0,
   ) {}
@@ -18,6 +28,7 @@ export class RevNode {
   pending = -1;
   g: Value | (Value | undefined)[] | undefined = undefined;
 }
+const NONE: Value[] = [], NONE_I: number[] = [], NO_ATTRS: Attrs = Object.freeze({});
 
 /** Forward mode: the tangent travels with the value (undefined = symbolic zero). */
 export class FwdNode {
@@ -61,34 +72,34 @@ export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
   if (op.nondiff) return applyOp(op, args.map(unboxAll), attrs);
 
   const inner: Value[] = new Array(args.length);
-  const boxed: number[] = [];
-  let sample: Box | undefined;
+  const boxed: number[] = [], nodes: (RevNode | FwdNode)[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a instanceof Box && a.trace === top) { inner[i] = a.value; boxed.push(i); sample = a; }
+    if (a instanceof Box && a.trace === top) { inner[i] = a.value; boxed.push(i); nodes.push(a.node); }
     else inner[i] = a;
   }
   const ans = applyOp(op, inner, attrs);
-  return sample!.node instanceof RevNode ? recordReverse(op, args, inner, boxed, ans, attrs, top) : pushForward(op, args, inner, boxed, ans, attrs, top);
+  return nodes[0] instanceof RevNode ? recordReverse(op, nodes as RevNode[], inner, boxed, ans, attrs, top) : pushForward(op, nodes as FwdNode[], inner, boxed, ans, attrs, top);
 }
 
-function recordReverse(op: OpDef, args: Value[], inner: Value[], boxed: number[], ans: Out, attrs: Attrs, trace: number): Out {
-  const parents = boxed.map((i) => (args[i] as Box).node as RevNode);
-  const epoch = mutationEpoch();
-  const vjp = (g: Value | Value[]) => boxed.map((i) => {
-    if (mutationEpoch() !== epoch) checkUnwritten(op.name, [...inner, ...[ans].flat()].filter(isValue).map(unboxAll), epoch);
-    const rule = ruleFor<VjpRule>(op.vjp, i);
-    if (!rule) fail('NOT_DIFFERENTIABLE', `${op.name} is not differentiable with respect to argument ${i} in reverse mode`);
-    const gi = rule(g, ans, inner, attrs, i) as Value | undefined;
-    return gi === undefined ? gi : fitCotangent(gi, inner[i]);
-  });
-  if (!Array.isArray(ans)) return new Box(ans, trace, new RevNode(parents, vjp));
-  const node = new RevNode(parents, vjp, -1, ans.length);
-  return ans.map((a, k) => new Box(a, trace, new RevNode([node], null, k)));
+function recordReverse(op: OpDef, parents: RevNode[], inner: Value[], boxed: number[], ans: Out, attrs: Attrs, trace: number): Out {
+  if (!Array.isArray(ans)) return new Box(ans, trace, new RevNode(parents, op, inner, ans, attrs, boxed, mutationEpoch()));
+  const node = new RevNode(parents, op, inner, ans, attrs, boxed, mutationEpoch(), -1, ans.length);
+  return ans.map((a, k) => new Box(a, trace, new RevNode([node], null, NONE, null, NO_ATTRS, NONE_I, 0, k)));
 }
 
-function pushForward(op: OpDef, args: Value[], inner: Value[], boxed: number[], ans: Out, attrs: Attrs, trace: number): Out {
-  const tangents = boxed.map((i) => ((args[i] as Box).node as FwdNode).tangent);
+/** The cotangent of node's k-th traced argument given the cotangent g of its result(s) (undefined = zero). */
+function pullback(node: RevNode, g: Value | Value[], k: number): Value | undefined {
+  const { op, inner, ans, attrs } = node, i = node.boxed[k];
+  if (mutationEpoch() !== node.epoch) checkUnwritten(op!.name, [...inner, ...[ans!].flat()].filter(isValue).map(unboxAll), node.epoch);
+  const rule = ruleFor<VjpRule>(op!.vjp, i);
+  if (!rule) fail('NOT_DIFFERENTIABLE', `${op!.name} is not differentiable with respect to argument ${i} in reverse mode`);
+  const gi = rule(g, ans, inner, attrs, i) as Value | undefined;
+  return gi === undefined ? gi : fitCotangent(gi, inner[i]);
+}
+
+function pushForward(op: OpDef, nodes: FwdNode[], inner: Value[], boxed: number[], ans: Out, attrs: Attrs, trace: number): Out {
+  const tangents = nodes.map((n) => n.tangent);
   let t: Out | undefined;
   if (op.linear) {
     if (tangents.some((x) => x !== undefined)) {
@@ -164,27 +175,25 @@ export function backward(seeds: [RevNode, Value][], leaves: RevNode[]): (Value |
 function run(seeds: [RevNode, Value][], roots: RevNode[], leaves: RevNode[]): (Value | undefined)[] {
   for (const [n, g] of seeds) n.g = addTo(n.g as Value | undefined, g);
   const ready = roots.filter((n) => n.pending === 0);
-  const isLeaf = new Set(leaves);
   while (ready.length) {
-    const node = ready.pop()!;
+    const node = ready.pop()!, parents = node.parents;
     checkAbort();
     const gn = node.g;
-    if (gn !== undefined && node.parents.length) {
+    if (gn !== undefined && parents.length) {
       if (node.slot >= 0) {
-        const p = node.parents[0];
+        const p = parents[0];
         const acc = (p.g as (Value | undefined)[] | undefined) ?? new Array(p.nOut).fill(undefined);
         acc[node.slot] = addTo(acc[node.slot], gn as Value);
         p.g = acc;
       } else {
-        const gs = node.vjp!(gn);
-        for (let k = 0; k < gs.length; k++) {
-          const gk = gs[k], p = node.parents[k];
+        for (let k = 0; k < parents.length; k++) {
+          const gk = pullback(node, gn as Value | Value[], k), p = parents[k];
           if (gk !== undefined) p.g = p.g === undefined ? gk : addTo(p.g as Value, gk);
         }
       }
+      node.g = undefined; // leaves (no parents) keep theirs: it is the result
     }
-    if (!isLeaf.has(node)) node.g = undefined;
-    for (const p of node.parents) if (--p.pending === 0) ready.push(p);
+    for (const p of parents) if (--p.pending === 0) ready.push(p);
   }
   return leaves.map((n) => n.g as Value | undefined);
 }
