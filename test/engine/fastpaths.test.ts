@@ -207,3 +207,22 @@ describe('flatten and Adam', () => {
     }
   });
 });
+
+describe('binary ops on one-element results (read straight from each operand\'s offset)', () => {
+  const base = NDArray.fromData([1.5, -2, 3.25, 4, -0.5, 6], [2, 3]);
+  // One-element operands as views: an indexed element (offset), a [1, 1] slice of a transpose (strides), a 0-d array,
+  // and a JS number; each op against the same values in a 2-element array (the general path).
+  const ones = () => [base.get(1, 2), (np.transpose(base) as NDArray).get('1:2', '0:1'), NDArray.scalar(-0.5), 3] as any[];
+  for (const op of ['add', 'multiply', 'power', 'maximum', 'greater', 'floor_divide', 'arctan2']) {
+    it(`${op} gives what the general path gives`, () => {
+      for (const a of ones()) for (const b of ones()) {
+        const one = callOp(op, [a, b]) as NDArray;
+        const pair = (v: any) => (typeof v === 'number' ? v : np.concatenate([np.ravel(v), np.ravel(v)]));
+        const two = callOp(op, [pair(a), pair(b)]) as NDArray;
+        expect(one.dtype).toBe(two.dtype);
+        expect(one.size).toBe(1);
+        expect(Array.from(one.values())[0]).toBe(Array.from(two.values())[0]);
+      }
+    });
+  }
+});
