@@ -200,7 +200,8 @@ function batchedJacobian(f: Fn, args: any[], argnum: number, a: NDArray, vjp: (g
     const shape = lead ? [k, ...a.shape] : [...a.shape, k];
     if (!(y instanceof NDArray) || y.dtype !== a.dtype || !sameShape(y.shape, shape)) return undefined;
     const yv = y.values();
-    for (let b = 0; b < k; b++) for (let i = 0; i < m; i++) if (!close(yv[lead ? b * m + i : i * k + b], av[i], tol)) return undefined;
+    const [outer, inner] = lead ? [k, m] : [m, k]; // in memory order
+    for (let o = 0, p = 0; o < outer; o++) for (let j = 0; j < inner; j++, p++) if (!close(yv[p], av[lead ? j : o], tol)) return undefined;
     return vjpB as (g: NDArray) => NDArray;
   };
   const lead = stacked(2, true) ? true : stacked(2, false) ? false : undefined;
