@@ -38,6 +38,12 @@ std::atomic<const Kernels*> active{supported().front()};
 // Ranges handed to threads start at multiples of 64 elements (whole vectors and cache lines).
 constexpr size_t kAlign = 64;
 
+// Results of memory-bound ops (cost 1) from 4 MB, the L2 of both cores, go straight to memory: a store that misses
+// the cache would first read its line in, a third more traffic. A transcendental op's stores overlap its arithmetic,
+// so there the cached result (read again by the next op) is worth more; so it measured on W5.
+template <class T>
+bool streamed(size_t n, size_t cost) { return cost == 1 && n * sizeof(T) >= (size_t(4) << 20); }
+
 // Work per element for parallelFor: 1 for arithmetic, kTranscendental for SLEEF's functions.
 size_t unaryCost(size_t code) {
   switch (Unary(code)) {
@@ -82,7 +88,10 @@ void unary(const Args& args, size_t code) {
   const Span<T> x = args.array<T>(1, "x"), out = args.array<T>(2, "out");
   args.exactLength("out", out.size, x.size, 1, "x.length");
   const UnaryFn<T> f = unaryTable<T>(*active)[code];
-  parallelFor(x.size, x.size * unaryCost(code), kAlign, [&](size_t b, size_t e) { f(x.data + b, out.data + b, e - b); });
+  const bool stream = streamed<T>(x.size, unaryCost(code));
+  parallelFor(x.size, x.size * unaryCost(code), kAlign, [&](size_t b, size_t e) {
+    f(x.data + b, out.data + b, e - b, stream);
+  });
 }
 
 // unary(code, x, out): out[i] = op(x[i]); x and out are the same type and length (out may be x).
@@ -102,9 +111,9 @@ void binary(const Args& args, size_t code) {
       args.rangeError(std::string(name) + " must have length 1 (a scalar) or out.length = " + std::to_string(n) +
                       ", got " + std::to_string(size));
   const BinaryFn<T> f = binaryTable<T>(*active)[code];
-  const bool as = a.size == 1, bs = b.size == 1;
+  const bool as = a.size == 1, bs = b.size == 1, stream = streamed<T>(n, binaryCost(code));
   parallelFor(n, n * binaryCost(code), kAlign, [&](size_t i, size_t e) {
-    f(a.data + (as ? 0 : i), as, b.data + (bs ? 0 : i), bs, out.data + i, e - i);
+    f(a.data + (as ? 0 : i), as, b.data + (bs ? 0 : i), bs, out.data + i, e - i, stream);
   });
 }
 
@@ -134,9 +143,11 @@ void binaryBroadcast(const Args& args, size_t code) {
                         std::to_string((rows - 1) * rs + (cols - 1) * cs) + ", length " + std::to_string(size));
   }
   const BinaryFn<T> f = binaryTable<T>(*active)[code];
+  const bool stream = streamed<T>(out.size, binaryCost(code));
   if (ac <= 1 && bc <= 1) {
     parallelFor(rows, rows * cols * binaryCost(code), 1, [&](size_t r0, size_t r1) {
-      for (size_t r = r0; r < r1; ++r) f(a.data + r * ar, ac == 0, b.data + r * br, bc == 0, out.data + r * cols, cols);
+      for (size_t r = r0; r < r1; ++r)
+        f(a.data + r * ar, ac == 0, b.data + r * br, bc == 0, out.data + r * cols, cols, stream);
     });
     return;
   }
@@ -158,7 +169,8 @@ void binaryBroadcast(const Args& args, size_t code) {
         if (stageB) stage(tb, b.data, r0, nr, c0, nc, br, bc);
         for (size_t r = 0; r < nr; ++r)
           f(stageA ? ta + r * kTileCols : a.data + (r0 + r) * ar + c0 * ac, ac == 0,
-            stageB ? tb + r * kTileCols : b.data + (r0 + r) * br + c0 * bc, bc == 0, out.data + (r0 + r) * cols + c0, nc);
+            stageB ? tb + r * kTileCols : b.data + (r0 + r) * br + c0 * bc, bc == 0, out.data + (r0 + r) * cols + c0, nc,
+            stream);
       }
     }
   });
@@ -186,9 +198,9 @@ void unaryVjp(const Args& args, size_t code) {
     args.rangeError("g must have length 1 (a scalar) or out.length = " + std::to_string(n) + ", got " +
                     std::to_string(g.size));
   const VjpFn<T> f = vjpTable<T>(*active)[code];
-  const bool gs = g.size == 1;
+  const bool gs = g.size == 1, stream = streamed<T>(n, vjpCost(code));
   parallelFor(n, n * vjpCost(code), kAlign, [&](size_t i, size_t e) {
-    f(g.data + (gs ? 0 : i), gs, x.data + i, y.data + i, out.data + i, e - i);
+    f(g.data + (gs ? 0 : i), gs, x.data + i, y.data + i, out.data + i, e - i, stream);
   });
 }
 

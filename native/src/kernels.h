@@ -30,16 +30,18 @@ constexpr size_t kUnaryCount = size_t(Unary::count);
 constexpr size_t kBinaryCount = size_t(Binary::count);
 constexpr size_t kVjpCount = size_t(Vjp::count);
 
+// `stream`: the result goes straight to memory (non-temporal stores), for results larger than the caches: a
+// store that misses the cache would first read the line it overwrites.
 // y[i] = f(x[i]); y may be x.
 template <class T>
-using UnaryFn = void (*)(const T* x, T* y, size_t n);
+using UnaryFn = void (*)(const T* x, T* y, size_t n, bool stream);
 // y[i] = f(a[i], b[i]), where a scalar operand (aScalar/bScalar) stands for a[0] (b[0]) at every i.
 template <class T>
-using BinaryFn = void (*)(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n);
+using BinaryFn = void (*)(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n, bool stream);
 
 // out[i] = g[i] * f'(x[i]) with y = f(x); a scalar g (gScalar) stands for g[0] at every i. out may be g.
 template <class T>
-using VjpFn = void (*)(const T* g, bool gScalar, const T* x, const T* y, T* out, size_t n);
+using VjpFn = void (*)(const T* g, bool gScalar, const T* x, const T* y, T* out, size_t n, bool stream);
 // The sum of x[0..n), accumulated in T lanes (pairwise-like, as NumPy's float32 sums) and returned widened.
 template <class T>
 using SumFn = double (*)(const T* x, size_t n);

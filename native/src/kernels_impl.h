@@ -2,6 +2,7 @@
 // defining
 //   VD, VF                      the ISA's double / float vectors (GCC vector types: + - * / < ?: work lane-wise)
 //   SLEEF_D(fn), SLEEF_F(fn)    the SLEEF symbol of fn (u10: <= 1 ulp) for VD / VF on that ISA
+//   STREAM_D, STREAM_F          the ISA's non-temporal store of a VD / VF to an aligned address
 // so everything here has internal linkage and is compiled with that file's -m flags only. (Inline or
 // template code shared between the files would be merged by the linker, and an AVX-512 copy could then
 // run on an AVX2-only CPU.) No header is included here for the same reason.
@@ -28,31 +29,45 @@ V splat(T s) {
   return v;
 }
 
-// y = F(x) a vector at a time; the tail is padded with zeros (harmless: FP exceptions are masked).
-// Each vector is loaded before its store, so y may be x.
-template <class T, class V, V (*F)(V)>
-void vmap(const T* x, T* y, size_t n) {
+void streamStore(double* p, VD v) { STREAM_D(p, v); }
+void streamStore(float* p, VF v) { STREAM_F(p, v); }
+
+// out[0..n) = f(i, r), the vector of lanes i..i+r (r <= W lanes: partial vectors are padded with zeros, harmless
+// as FP exceptions are masked), in order, each computed before its store (so out may be an input). Streamed, the
+// lanes before out's first vector boundary go first as one partial vector, then whole aligned vectors.
+template <class T, class V, class F>
+void each(T* out, size_t n, bool stream, F f) {
   constexpr size_t W = lanes<T, V>;
   size_t i = 0;
-  for (; i + W <= n; i += W) store<T, V>(y + i, F(load<T, V>(x + i)));
-  if (i < n) store<T, V>(y + i, F(load<T, V>(x + i, n - i)), n - i);
+  if (stream) {
+    i = (0 - reinterpret_cast<size_t>(out)) % sizeof(V) / sizeof(T);
+    if (i > n) i = n;
+    if (i) store<T, V>(out, f(0, i), i);
+    for (; i + W <= n; i += W) streamStore(out + i, f(i, W));
+    __builtin_ia32_sfence();
+  } else {
+    for (; i + W <= n; i += W) store<T, V>(out + i, f(i, W));
+  }
+  if (i < n) store<T, V>(out + i, f(i, n - i), n - i);
+}
+
+template <class T, class V, V (*F)(V)>
+void vmap(const T* x, T* y, size_t n, bool stream) {
+  each<T, V>(y, n, stream, [&](size_t i, size_t r) { return F(load<T, V>(x + i, r)); });
 }
 
 // Plain loop for ops the compiler vectorises itself (correctly rounded sqrt, abs).
 template <class T, T (*f)(T)>
-void smap(const T* x, T* y, size_t n) {
+void smap(const T* x, T* y, size_t n, bool) {
   for (size_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 
 template <class T, class V, V (*F)(V, V)>
-void bmap(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n) {
-  constexpr size_t W = lanes<T, V>;
+void bmap(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n, bool stream) {
   const V sa = aScalar ? splat<T, V>(*a) : V{}, sb = bScalar ? splat<T, V>(*b) : V{};
-  size_t i = 0;
-  for (; i + W <= n; i += W)
-    store<T, V>(y + i, F(aScalar ? sa : load<T, V>(a + i), bScalar ? sb : load<T, V>(b + i)));
-  if (const size_t r = n - i)
-    store<T, V>(y + i, F(aScalar ? sa : load<T, V>(a + i, r), bScalar ? sb : load<T, V>(b + i, r)), r);
+  each<T, V>(y, n, stream, [&](size_t i, size_t r) {
+    return F(aScalar ? sa : load<T, V>(a + i, r), bScalar ? sb : load<T, V>(b + i, r));
+  });
 }
 
 // SLEEF wrappers, overloaded on VD / VF so the templates below can name them generically.
@@ -88,24 +103,29 @@ template <class T, class V> V vsqrt(V v) {
 }
 
 // tanh after Cephes (<= 2 ulp; SLEEF's u10 tanh is twice as slow): for |x| < 0.625 an odd rational (double)
-// or polynomial (float) in x, else +-(1 - 2 / (exp(2|x|) + 1)); +-0 keeps its sign.
+// or polynomial (float) in x, else +-(1 - 2 / (exp(2|x|) + 1)); +-0 keeps its sign. Lanes take either branch, so
+// double computes both with one division: x·z·p/q or 2/(exp(2|x|) + 1), whichever the lane needs.
 template <class T, class V>
 V tanhV(V v) {
   const V zero = splat<T, V>(0), one = splat<T, V>(1), a = v < zero ? -v : v, z = v * v;
-  V small;
+  const auto near0 = a < splat<T, V>(0.625);
+  const V big = sleef_exp(a + a) + one;
+  V small, e;
   if constexpr (sizeof(T) == sizeof(double)) {
     const V p = (splat<T, V>(-9.64399179425052238628E-1) * z + splat<T, V>(-9.92877231001918586564E1)) * z +
                 splat<T, V>(-1.61468768441708447952E3);
     const V q = ((z + splat<T, V>(1.12811678491632931402E2)) * z + splat<T, V>(2.23548839060100448583E3)) * z +
                 splat<T, V>(4.84406305325125486048E3);
-    small = v + v * z * p / q;
+    const V r = (near0 ? v * z * p : splat<T, V>(2)) / (near0 ? q : big);
+    small = v + r;
+    e = one - r;
   } else {
     small = ((((splat<T, V>(-5.70498872745E-3f) * z + splat<T, V>(2.06390887954E-2f)) * z +
                splat<T, V>(-5.37397155531E-2f)) * z + splat<T, V>(1.33314422036E-1f)) * z +
              splat<T, V>(-3.33332819422E-1f)) * z * v + v;
+    e = one - splat<T, V>(2) / big;
   }
-  const V e = one - splat<T, V>(2) / (sleef_exp(a + a) + one);
-  return a < splat<T, V>(0.625) ? (v == zero ? v : small) : v < zero ? -e : e;
+  return near0 ? (v == zero ? v : small) : v < zero ? -e : e;
 }
 
 template <class T, class V> V add(V a, V b) { return a + b; }
@@ -170,14 +190,11 @@ template <class T, class V> V dSquare(V x, V) { return x * splat<T, V>(2); }
 template <class T, class V> V dReciprocal(V, V y) { return -(y * y); }
 
 template <class T, class V, V (*D)(V, V)>
-void vjpmap(const T* g, bool gScalar, const T* x, const T* y, T* out, size_t n) {
-  constexpr size_t W = lanes<T, V>;
+void vjpmap(const T* g, bool gScalar, const T* x, const T* y, T* out, size_t n, bool stream) {
   const V sg = gScalar ? splat<T, V>(*g) : V{};
-  size_t i = 0;
-  for (; i + W <= n; i += W)
-    store<T, V>(out + i, (gScalar ? sg : load<T, V>(g + i)) * D(load<T, V>(x + i), load<T, V>(y + i)));
-  if (const size_t r = n - i)
-    store<T, V>(out + i, (gScalar ? sg : load<T, V>(g + i, r)) * D(load<T, V>(x + i, r), load<T, V>(y + i, r)), r);
+  each<T, V>(out, n, stream, [&](size_t i, size_t r) {
+    return (gScalar ? sg : load<T, V>(g + i, r)) * D(load<T, V>(x + i, r), load<T, V>(y + i, r));
+  });
 }
 
 template <class T, class V>

@@ -10,6 +10,8 @@ using VD = __m128d;
 using VF = __m128;
 #define SLEEF_D(fn) Sleef_##fn##d2_u10sse2
 #define SLEEF_F(fn) Sleef_##fn##f4_u10sse2
+#define STREAM_D _mm_stream_pd
+#define STREAM_F _mm_stream_ps
 #include "kernels_impl.h"
 
 }  // namespace

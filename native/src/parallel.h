@@ -9,10 +9,11 @@
 namespace gradd {
 
 // Work below which the calling thread alone is used, in elements of a cheap op (an element of a transcendental
-// function counts kTranscendental): 2^19 (4 MB of doubles, or 2^17 transcendentals). Waking the pool costs
-// microseconds on an idle machine, but on a busy one the caller may wait a scheduler tick for a pool thread,
+// function counts kTranscendental): 2^18 (2 MB of doubles, or 2^16 transcendentals: W4's tanh over 128 x 512 takes
+// 0.10 ms on two threads after a gemm, 0.14 ms on one). Waking the pool costs microseconds on an idle machine (its
+// threads still spin after a gemm), but on a busy one the caller may wait a scheduler tick for a pool thread,
 // which only large kernels amortise.
-constexpr size_t kParallelMin = size_t(1) << 19;
+constexpr size_t kParallelMin = size_t(1) << 18;
 constexpr size_t kTranscendental = 4;
 
 // Calls body(begin, end) on disjoint ranges covering [0, n), with range boundaries at multiples of `align`:

@@ -69,7 +69,7 @@ void sum(const Args& args) {
         const T* src = x.data + o * mid * inner + c;
         if (mid == 0) std::fill(acc, acc + w, T(0));
         else std::copy(src, src + w, acc);
-        for (size_t m = 1; m < mid; ++m) add(acc, false, src + m * inner, false, acc, w);
+        for (size_t m = 1; m < mid; ++m) add(acc, false, src + m * inner, false, acc, w, false);
       }
     });
   }
