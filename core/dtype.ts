@@ -63,7 +63,12 @@ export const floatDtype = (d: DType): DType => (kindOf(d) < 2 ? 'float64' : d);
 
 /** NumPy's result_type for operands, where weak ones (JS scalars) defer to the strong ones. */
 export function resultType(...ops: readonly { dtype: DType; weak?: boolean }[]): DType {
-  if (ops.length === 2 && ops[0].dtype === ops[1].dtype) return ops[0].dtype;
+  if (ops.length === 2) { // the binary ops' case, without the lists below
+    const [a, b] = ops;
+    if (a.dtype === b.dtype) return a.dtype;
+    if (!a.weak !== !b.weak) return a.weak ? promoteWeak(b.dtype, kindOf(a.dtype)) : promoteWeak(a.dtype, kindOf(b.dtype));
+    return promote(a.dtype, b.dtype);
+  }
   const strong = ops.filter((o) => !o.weak);
   if (strong.length === 0) return ops.map((o) => o.dtype).reduce(promote);
   let d = strong.map((o) => o.dtype).reduce(promote);
