@@ -81,15 +81,15 @@ export class NDArray extends Tensorish {
   override get ndim() { return this.shape.length; }
 
   get isContiguous(): boolean {
-    if (this.cContiguous !== undefined) return this.cContiguous;
+    if (this.#contiguous !== undefined) return this.#contiguous;
     let acc = 1;
     for (let i = this.shape.length - 1; i >= 0; i--) {
-      if (this.shape[i] !== 1 && this.strides[i] !== acc) return (this.cContiguous = false);
+      if (this.shape[i] !== 1 && this.strides[i] !== acc) return (this.#contiguous = false);
       acc *= this.shape[i];
     }
-    return (this.cContiguous = true);
+    return (this.#contiguous = true);
   }
-  private cContiguous?: boolean;
+  #contiguous: boolean | undefined = undefined; // a private field: arrays equal by their own fields stay equal
 
   /** Storage in C order starting at index 0: the array's own buffer when it already is, else a copy. */
   values(): Storage {

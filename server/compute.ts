@@ -12,12 +12,14 @@
 // that got to its end regardless has its tape released.
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toBinary } from '@bufbuild/protobuf';
 import { Piscina } from 'piscina';
 import { fail, graddError, type GraddRangeError, type GraddTypeError } from '../core/errors.js';
 import { native } from '../core/native.js';
 import type { Config } from './config.js';
-import { configure, execute, type Outcome, type Task } from './exec.js';
+import { configure, execute, REQUESTS, type Outcome, type Task } from './exec.js';
 import type { Metrics } from './metrics.js';
+import type { Ctx } from './rpc.js';
 
 export type Lane = 'inline' | 'pool' | 'tapes';
 type Ok = Extract<Outcome, { ok: true }>['value'];
@@ -27,10 +29,8 @@ export type FlaggedTask = Task & { abort?: Int32Array };
 export const ABORT_CODES = [null, 'CANCELLED', 'DEADLINE_EXCEEDED'] as const;
 
 export interface RunOptions {
-  /** Aborted when the client cancels or disconnects. */
-  signal: AbortSignal;
-  /** Epoch milliseconds. */
-  deadline: number;
+  /** The request: its deadline, and its cancellation (the client cancels or disconnects). */
+  ctx: Ctx;
   /** Tape thread only: called with the outcome of a task whose request was already answered (cancelled). */
   late?: (o: Outcome) => void;
 }
@@ -59,17 +59,19 @@ export class Compute {
   async run(task: Task, lane: Lane, opts: RunOptions): Promise<Ok> {
     if (this.running >= this.cfg.limits.maxConcurrent)
       fail('QUOTA_EXCEEDED', `${this.running} computations are running or queued, the server's limit (maxConcurrent); retry later`);
-    if (opts.signal.aborted) throw opts.signal.reason;
+    const { ctx } = opts;
+    if (ctx.cancelled !== undefined) throw ctx.cancelled;
     // Inline only while nothing else computes: under concurrent load the pool's threads add cores.
     if (lane === 'inline' && this.running > 0) lane = 'pool';
     this.running++;
     this.metrics.computations.set(this.running);
     try {
-      if (lane === 'inline') return unwrap(execute(task));
-      const ctrl = new AbortController(), ms = Math.max(0, opts.deadline - Date.now());
+      if (lane === 'inline') return unwrap(execute(task, true));
+      if (task.kind === 'call' && !(task.request instanceof Uint8Array)) task = { ...task, request: toBinary(REQUESTS[task.method], task.request as never) };
+      const ctrl = new AbortController(), ms = Math.max(0, ctx.deadline - Date.now()), signal = ctx.signal;
       const timer = setTimeout(() => ctrl.abort(graddError('DEADLINE_EXCEEDED', `the computation did not finish within its deadline of ${ms} ms (the server allows at most ${this.cfg.limits.deadlineMs} ms: deadlineMs)`)), ms);
-      const cancel = () => ctrl.abort(opts.signal.reason);
-      opts.signal.addEventListener('abort', cancel, { once: true });
+      const cancel = () => ctrl.abort(signal.reason);
+      signal.addEventListener('abort', cancel, { once: true });
       try {
         if (lane === 'pool') return unwrap(await this.pool.run(task, { signal: ctrl.signal }).catch((e) => { throw ctrl.signal.aborted ? ctrl.signal.reason : died(e); }));
         const abort = new Int32Array(new SharedArrayBuffer(4));
@@ -81,7 +83,7 @@ export class Compute {
         return unwrap(await Promise.race([work, aborted]).catch((e) => { work.then(opts.late); throw e; }));
       } finally {
         clearTimeout(timer);
-        opts.signal.removeEventListener('abort', cancel);
+        signal.removeEventListener('abort', cancel);
       }
     } finally {
       this.running--;

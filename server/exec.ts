@@ -1,8 +1,8 @@
-// The computations on registered graphs, from request bytes to response bytes: what a compute worker runs
-// (server/worker.ts), and the event loop itself for graphs too small to be worth the hop. Tapes (the
-// closures of makeVjp) live in the thread that ran their forward pass.
+// The computations on registered graphs, from request to response (bytes, or messages on the event loop):
+// what a compute worker runs (server/worker.ts), and the event loop itself for graphs too small to be worth
+// the hop. Tapes (the closures of makeVjp) live in the thread that ran their forward pass.
 import { createHash } from 'node:crypto';
-import { create, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { create, toBinary, type DescMessage, type Message, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import '../core/np.js'; // the whole op catalog, as a client that imports gradd has it
 import { makeHvp, makeJvp, makeVjp, valueAndGrad } from '../core/differential.js';
@@ -13,8 +13,8 @@ import { NDArray } from '../core/ndarray.js';
 import type { Meta, Value } from '../core/catalog.js';
 import { fail, fmtShape, type ErrorCode } from '../core/errors.js';
 import { onesLike, zerosLike } from '../core/ops/prims.js';
-import { outputSpecs, validateGraph } from '../core/graph/validate.js';
-import { DATATYPES, decode, graphFromProto, graphToProto, tensorFromProto, tensorToProto } from '../core/graph/wire.js';
+import { outputSpecs, validateGraph, type GraphLimits } from '../core/graph/validate.js';
+import { DATATYPES, decode, graphFromProto, graphToProto, tensorFromProto, tensorToProto, type WireLimits } from '../core/graph/wire.js';
 import { GraphSchema } from '../core/graph/gen/gradd/v1/graph_pb.js';
 import { TensorContentsSchema, TensorSchema, type Tensor } from '../core/graph/gen/gradd/v1/tensor_pb.js';
 import * as g from '../core/graph/gen/gradd/v1/gradient_pb.js';
@@ -28,9 +28,16 @@ export interface GraphRef { hash: string; bytes: Uint8Array }
 export const CALLS = ['Evaluate', 'ValueAndGrad', 'Vjp', 'Jvp', 'Hvp', 'Jacobian', 'ModelInfer'] as const;
 export type CallMethod = (typeof CALLS)[number];
 
+/** Each call's request message. */
+export const REQUESTS = {
+  Evaluate: g.EvaluateRequestSchema, ValueAndGrad: g.ValueAndGradRequestSchema, Vjp: g.VjpRequestSchema, Jvp: g.JvpRequestSchema,
+  Hvp: g.HvpRequestSchema, Jacobian: g.JacobianRequestSchema, ModelInfer: kserve.ModelInferRequestSchema,
+} as const satisfies Record<CallMethod, DescMessage>;
+
+/** A call's request: its encoding, or (on the event loop's lane, where nothing crosses a thread) the message itself. */
 export type Task =
   | { kind: 'register'; request: Uint8Array }
-  | { kind: 'call'; method: CallMethod; graph: GraphRef; request: Uint8Array; tape?: { id: string; expireMs: number } }
+  | { kind: 'call'; method: CallMethod; graph: GraphRef; request: Uint8Array | Message; tape?: { id: string; expireMs: number } }
   | { kind: 'backward'; tapeId: string; request: Uint8Array }
   | { kind: 'release'; tapeIds: string[] };
 
@@ -50,17 +57,24 @@ export interface Analysis {
   loops: boolean;
 }
 
-export type Outcome = { ok: true; value: Uint8Array | Analysis | null } | { ok: false; code: ErrorCode; message: string };
+export type Outcome = { ok: true; value: Uint8Array | Message | Analysis | null } | { ok: false; code: ErrorCode; message: string };
 
-let limits: Limits;
-export function configure(l: Limits): void { limits = l; }
+// The server's limits, and the core's views of them (made once: evalGraph reads a limits object once).
+let wire: WireLimits, evalOpts: { limits: GraphLimits };
+export function configure(l: Limits): void {
+  wire = wireLimits(l);
+  evalOpts = { limits: graphLimits(l) };
+}
 
-/** Runs a task; every failure comes back as an Outcome, so it crosses a thread boundary intact. */
-export function execute(task: Task): Outcome {
+/**
+ * Runs a task; every failure comes back as an Outcome, so it crosses a thread boundary intact. A call answers
+ * with its response's encoding, or with the message itself when `messages` (nothing crosses a thread).
+ */
+export function execute(task: Task, messages = false): Outcome {
   try {
     switch (task.kind) {
       case 'register': return { ok: true, value: analyze(decode(g.RegisterModelRequestSchema, task.request)) };
-      case 'call': return { ok: true, value: call(task.method, flat(task.graph), task.request, task.tape) };
+      case 'call': return { ok: true, value: call(task.method, flat(task.graph), task.request, messages ? create : encode, task.tape) };
       case 'backward': return { ok: true, value: backward(task.tapeId, task.request) };
       case 'release': task.tapeIds.forEach((id) => tapes.delete(id)); return { ok: true, value: null };
     }
@@ -74,8 +88,8 @@ export function execute(task: Task): Outcome {
 
 function analyze(req: g.RegisterModelRequest): Analysis {
   if (!req.graph) fail('BAD_ARGUMENT', 'RegisterModelRequest.graph is missing');
-  const ir = graphFromProto(req.graph, wireLimits(limits));
-  validateGraph(ir, graphLimits(limits));
+  const ir = graphFromProto(req.graph, wire);
+  validateGraph(ir, evalOpts.limits);
   // The graph as read back (tensors raw, references normalised), maps in key order: one graph, one encoding.
   const canonical = toBinary(GraphSchema, sortMaps(graphToProto(ir)));
   const stats = { bytes: 0, elements: 0, loops: false };
@@ -117,7 +131,7 @@ function flat(ref: GraphRef): Graph {
   if (ir) {
     graphs.delete(ref.hash);
   } else {
-    const { inputTree: _i, outputTree: _o, ...rest } = graphFromProto(decode(GraphSchema, ref.bytes), wireLimits(limits));
+    const { inputTree: _i, outputTree: _o, ...rest } = graphFromProto(decode(GraphSchema, ref.bytes), wire);
     ir = rest;
     if (graphs.size >= GRAPH_CACHE) graphs.delete(graphs.keys().next().value!);
   }
@@ -131,42 +145,51 @@ type Fn = (...xs: Value[]) => Value[];
 
 const tapes = new Map<string, { vjp: (cts: Value[]) => Value[]; outputs: Meta[] }>();
 
-function call(method: CallMethod, ir: Graph, bytes: Uint8Array, tape?: { id: string; expireMs: number }): Uint8Array {
-  const f: Fn = (...xs) => evalGraph(ir, xs, { limits: graphLimits(limits) }) as Value[];
-  const outs = outputSpecs(ir);
+/** How a call answers: its response as a message (`create`) or encoded (`encode`). */
+type Answer = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => Message | Uint8Array;
+
+/** A call's request message, decoded here from its encoding unless it came as a message. */
+function read<D extends DescMessage>(schema: D, request: Uint8Array | Message): MessageShape<D> {
+  if (request instanceof Uint8Array) return decode(schema, request);
+  if (request.$typeName !== schema.typeName) fail('INTERNAL', `a ${request.$typeName} was given where a ${schema.typeName} is expected`);
+  return request as MessageShape<D>;
+}
+
+function call(method: CallMethod, ir: Graph, request: Uint8Array | Message, answer: Answer, tape?: { id: string; expireMs: number }): Uint8Array | Message {
+  const f: Fn = (...xs) => evalGraph(ir, xs, evalOpts) as Value[];
   switch (method) {
     case 'Evaluate': {
-      const req = decode(g.EvaluateRequestSchema, bytes);
-      return encode(g.EvaluateResponseSchema, { outputs: tensorsOut(f(...inputs(ir, req.inputs))) });
+      const req = read(g.EvaluateRequestSchema, request);
+      return answer(g.EvaluateResponseSchema, { outputs: tensorsOut(f(...inputs(ir, req.inputs))) });
     }
     case 'ValueAndGrad': {
-      const req = decode(g.ValueAndGradRequestSchema, bytes), nums = argnums(ir, req.argnums), k = output(ir, req.output);
+      const req = read(g.ValueAndGradRequestSchema, request), nums = argnums(ir, req.argnums), k = output(ir, req.output);
       const [value, grads] = valueAndGrad((...xs: Value[]) => f(...xs)[k], nums)(...inputs(ir, req.inputs)) as [Value, Value[]];
-      return encode(g.ValueAndGradResponseSchema, { value: tensorToProto(value as NDArray), grads: tensorsOut(grads) });
+      return answer(g.ValueAndGradResponseSchema, { value: tensorToProto(value as NDArray), grads: tensorsOut(grads) });
     }
     case 'Vjp': {
-      const req = decode(g.VjpRequestSchema, bytes), nums = argnums(ir, req.argnums);
+      const req = read(g.VjpRequestSchema, request), nums = argnums(ir, req.argnums);
       const [vjp, values] = makeVjp(f, nums)(...inputs(ir, req.inputs)) as [(cts: Value[]) => Value[], Value[]];
-      tapes.set(tape!.id, { vjp, outputs: outs });
-      return encode(g.VjpResponseSchema, { tapeId: tape!.id, outputs: tensorsOut(values), expireTime: timestampFromMs(tape!.expireMs) });
+      tapes.set(tape!.id, { vjp, outputs: outputSpecs(ir) });
+      return answer(g.VjpResponseSchema, { tapeId: tape!.id, outputs: tensorsOut(values), expireTime: timestampFromMs(tape!.expireMs) });
     }
     case 'Jvp': {
-      const req = decode(g.JvpRequestSchema, bytes), nums = argnums(ir, req.argnums);
+      const req = read(g.JvpRequestSchema, request), nums = argnums(ir, req.argnums);
       const tangents = tensorsIn(req.tangents, nums.map((n) => ir.inputs[n]), 'tangents', (j) => `input ${nums[j]}`);
       const [values, jvps] = makeJvp(f, nums)(...inputs(ir, req.inputs))(tangents) as [Value[], Value[]];
-      return encode(g.JvpResponseSchema, { outputs: tensorsOut(values), tangents: tensorsOut(jvps) });
+      return answer(g.JvpResponseSchema, { outputs: tensorsOut(values), tangents: tensorsOut(jvps) });
     }
     case 'Hvp': {
-      const req = decode(g.HvpRequestSchema, bytes), nums = argnums(ir, req.argnums), k = output(ir, req.output);
+      const req = read(g.HvpRequestSchema, request), nums = argnums(ir, req.argnums), k = output(ir, req.output);
       const vectors = tensorsIn(req.vectors, nums.map((n) => ir.inputs[n]), 'vectors', (j) => `input ${nums[j]}`);
       const [hvp] = makeHvp((...xs: Value[]) => f(...xs)[k], nums)(...inputs(ir, req.inputs)) as [(v: Value[]) => Value[], unknown];
-      return encode(g.HvpResponseSchema, { hvps: tensorsOut(hvp(vectors)) });
+      return answer(g.HvpResponseSchema, { hvps: tensorsOut(hvp(vectors)) });
     }
     case 'Jacobian': {
-      const req = decode(g.JacobianRequestSchema, bytes), nums = argnums(ir, req.argnums), k = output(ir, req.output);
-      return encode(g.JacobianResponseSchema, { jacobians: tensorsOut(jacobians((...xs: Value[]) => f(...xs)[k], nums, inputs(ir, req.inputs))) });
+      const req = read(g.JacobianRequestSchema, request), nums = argnums(ir, req.argnums), k = output(ir, req.output);
+      return answer(g.JacobianResponseSchema, { jacobians: tensorsOut(jacobians((...xs: Value[]) => f(...xs)[k], nums, inputs(ir, req.inputs))) });
     }
-    case 'ModelInfer': return infer(ir, f, decode(kserve.ModelInferRequestSchema, bytes));
+    case 'ModelInfer': return infer(ir, f, read(kserve.ModelInferRequestSchema, request), answer);
   }
 }
 
@@ -197,7 +220,7 @@ function jacobians(f: (...xs: Value[]) => Value, nums: number[], xs: NDArray[]):
 
 // ---- KServe v2 ModelInfer, with the gradients extension ----
 
-function infer(ir: Graph, f: Fn, req: kserve.ModelInferRequest): Uint8Array {
+function infer(ir: Graph, f: Fn, req: kserve.ModelInferRequest, answer: Answer): Message | Uint8Array {
   const inName = (k: number) => `input_${k}`, outName = (k: number) => `output_${k}`;
   const byName = new Map(ir.inputs.map((_, k) => [inName(k), k]));
   const raw = req.rawInputContents;
@@ -248,7 +271,7 @@ function infer(ir: Graph, f: Fn, req: kserve.ModelInferRequest): Uint8Array {
     ...grads.map((v, j): [string, Value] => [`${wanted[j]}.grad`, v]),
   ];
   const tensors = results.map(([name, v]) => ({ name, t: tensorToProto(v as NDArray, {}, name) }));
-  return encode(kserve.ModelInferResponseSchema, {
+  return answer(kserve.ModelInferResponseSchema, {
     modelName: req.modelName, modelVersion: req.modelVersion, id: req.id,
     outputs: tensors.map(({ name, t }) => ({ name, datatype: t.datatype, shape: t.shape })),
     rawOutputContents: tensors.map(({ t }) => t.rawContents),
@@ -257,7 +280,7 @@ function infer(ir: Graph, f: Fn, req: kserve.ModelInferRequest): Uint8Array {
 
 // ---- tensors in and out ----
 
-const encode = <D extends DescMessage>(schema: D, init: Parameters<typeof create<D>>[1]) => toBinary(schema, create(schema, init) as MessageShape<D>);
+const encode = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => toBinary(schema, create(schema, init));
 
 const inputs = (ir: Graph, ts: Tensor[]) => tensorsIn(ts, ir.inputs, 'inputs', (k) => `model input ${k}`);
 
@@ -265,7 +288,7 @@ const inputs = (ir: Graph, ts: Tensor[]) => tensorsIn(ts, ir.inputs, 'inputs', (
 function tensorsIn(ts: Tensor[], specs: readonly Meta[], field: string, what: (k: number) => string, label = (k: number) => `${field}[${k}]`): NDArray[] {
   if (ts.length !== specs.length) fail('BAD_ARGUMENT', `${field} has ${ts.length} tensors; ${specs.length} expected (${specs.map((_, k) => what(k)).join(', ') || 'none'})`);
   return ts.map((t, k) => {
-    const a = tensorFromProto(t, wireLimits(limits), label(k)), s = specs[k];
+    const a = tensorFromProto(t, wire, label(k)), s = specs[k];
     if (a.dtype !== s.dtype) fail('DTYPE_MISMATCH', `${label(k)} is ${DATATYPES[a.dtype]}, but ${what(k)} is ${DATATYPES[s.dtype]}${fmtShape(s.shape)}`);
     if (a.shape.length !== s.shape.length || a.shape.some((d, i) => d !== s.shape[i]))
       fail('SHAPE_MISMATCH', `${label(k)} has shape ${fmtShape(a.shape)}, but ${what(k)} has shape ${fmtShape(s.shape)}`);

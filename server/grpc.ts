@@ -19,13 +19,14 @@ import { grpcStatus, problemOf, type Problem } from './errors.js';
 import { Status, type Health } from './health.js';
 import type { Jobs } from './jobs.js';
 import type { Metrics } from './metrics.js';
-import type { Ctx, Service } from './rpc.js';
+import { Ctx, type Service } from './rpc.js';
 
 type Reply = Message | Uint8Array;
 type Handler = (ctx: Ctx, raw: Uint8Array) => Reply | Promise<Reply>;
 interface Log { info(obj: object, msg: string): void; error(obj: object, msg: string): void }
 
 const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A grpc-js service definition for a generated service, keyed by proto method name, requests left as bytes. */
 function definition(service: DescService): grpc.ServiceDefinition {
@@ -68,7 +69,7 @@ function scanStrings(b: Uint8Array, fields: number[], typeName: string): string[
       const n = varint(), end = i + n;
       if (end > b.length) bad();
       const j = fields.indexOf(no);
-      if (j >= 0) out[j] = new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(i, end));
+      if (j >= 0) out[j] = utf8.decode(b.subarray(i, end));
       i = end;
     } else bad();
     if (i > b.length) bad();
@@ -88,8 +89,9 @@ export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Au
   const server = new grpc.Server({ 'grpc.max_receive_message_length': cfg.limits.maxRequestBytes, 'grpc.max_send_message_length': -1 });
 
   const unary = (rpc: string, handler: Handler, open = false): grpc.handleUnaryCall<Buffer, Reply> => (call, callback) => {
-    const t0 = performance.now(), ctrl = new AbortController();
-    call.on('cancelled', () => ctrl.abort(graddError('CANCELLED', 'the client cancelled the call')));
+    const t0 = performance.now();
+    let ctx: Ctx | undefined;
+    call.on('cancelled', () => ctx?.cancel(graddError('CANCELLED', 'the client cancelled the call')));
     const done = (p: Problem | null, reply?: Reply) => {
       const ms = performance.now() - t0, code = p ? grpc.status[grpcStatus(p).code!] : 'OK';
       metrics.observe('grpc', rpc, code, ms / 1000);
@@ -99,7 +101,8 @@ export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Au
     new Promise<Reply>((resolve) => {
       const tenant = open ? DEFAULT_TENANT : auth.tenant(call.metadata.get('authorization')[0]?.toString());
       const d = call.getDeadline(), client = d instanceof Date ? d.getTime() : d;
-      resolve(handler({ tenant, signal: ctrl.signal, deadline: Math.min(client, Date.now() + cfg.limits.deadlineMs) }, call.request));
+      ctx = new Ctx(tenant, Math.min(client, Date.now() + cfg.limits.deadlineMs));
+      resolve(handler(ctx, call.request));
     }).then((reply) => done(null, reply), (e) => {
       const p = problemOf(e);
       if (p.code === 'INTERNAL') log.error({ err: e, rpc }, 'gRPC call failed');
@@ -146,8 +149,9 @@ export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Au
   // A server stream: progress events until the job's terminal one. A client that does not keep up misses
   // events (never the last): the stream always moves on to the latest progress.
   const watchJob = (stream: grpc.ServerWritableStream<Buffer, Reply>) => {
-    const t0 = performance.now(), ctrl = new AbortController();
-    stream.on('cancelled', () => ctrl.abort());
+    const t0 = performance.now();
+    let ctx: Ctx | undefined;
+    stream.on('cancelled', () => ctx?.cancel(graddError('CANCELLED', 'the client cancelled the call')));
     let blocked = false;
     stream.on('drain', () => { blocked = false; });
     const done = (p: Problem | null) => {
@@ -156,7 +160,7 @@ export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Au
       else stream.end();
     };
     new Promise<void>((resolve) => {
-      const ctx = { tenant: auth.tenant(stream.metadata.get('authorization')[0]?.toString()), signal: ctrl.signal, deadline: Infinity };
+      ctx = new Ctx(auth.tenant(stream.metadata.get('authorization')[0]?.toString()), Infinity);
       resolve(jobs.watch(ctx, decode(j.WatchJobRequestSchema, stream.request).jobId, (p, last) => { if (!blocked || last) blocked = !stream.write(p); }));
     }).then(() => done(null), (e) => {
       const p = problemOf(e);

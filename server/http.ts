@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { fromBinary, toBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -23,7 +23,7 @@ import type { Health } from './health.js';
 import type { Jobs } from './jobs.js';
 import { INFER_REQUEST_SCHEMA, INFER_RESPONSE_SCHEMA, inferRequestFromJson, inferResponseToJson, type InferBody } from './kserve.js';
 import type { Metrics } from './metrics.js';
-import type { Ctx, Service } from './rpc.js';
+import { Ctx, type Service } from './rpc.js';
 import { ERROR_SCHEMA, messageSchemas } from './schemas.js';
 
 declare module 'fastify' {
@@ -36,7 +36,8 @@ type Handler = (ctx: Ctx, req: Req) => Promise<string> | string;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const ref = (m: DescMessage | string) => ({ $ref: `${typeof m === 'string' ? m : m.typeName}#` });
-const json = <D extends DescMessage>(schema: D, bytes: Uint8Array) => toJsonString(schema, fromBinary(schema, bytes) as MessageShape<D>);
+/** A response as JSON text: from its encoding (a worker's answer) or from the message itself. */
+const json = <D extends DescMessage>(schema: D, r: Uint8Array | Message) => toJsonString(schema, (r instanceof Uint8Array ? fromBinary(schema, r) : r) as MessageShape<D>);
 /** SSE: a comment line this often keeps proxies from closing an idle stream, and finds clients that left. */
 const KEEPALIVE_MS = 15_000;
 
@@ -95,7 +96,8 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     socket.once('close', () => connections--);
   });
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Hooks take callbacks rather than return promises: one promise and microtask less per request, each.
+  app.addHook('onRequest', (req, reply, done) => {
     // Node's requestTimeout stops waiting for headers, not for a body trickling in after them: this does.
     if (req.headers['content-length'] || req.headers['transfer-encoding']) {
       const timer = setTimeout(() => rawError(req.raw.socket, { code: 'REQUEST_TIMEOUT', message: `the request body did not arrive within ${cfg.requestTimeoutMs} ms (requestTimeout)` }), cfg.requestTimeoutMs);
@@ -107,15 +109,17 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
       fail('UNAVAILABLE', `the server has ${connections} open connections, more than its limit (maxConnections ${cfg.limits.maxConnections}); retry later`);
     }
     if (!req.routeOptions.config.open) req.tenant = auth.tenant(req.headers.authorization);
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const status = req.problem ? ERRORS[req.problem].grpc : reply.statusCode < 400 ? 'OK' : 'UNKNOWN';
     metrics.observe('http', req.routeOptions.config.rpc ?? 'unmatched', status, reply.elapsedTime / 1000);
+    done();
   });
   // While draining, a connection closes after its response rather than idling until the keep-alive timeout.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (!health.ready) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   app.setErrorHandler((e: Error & { code?: string; statusCode?: number }, req, reply) => {
     const p = isGradd(e) ? problemOf(e) : fastifyProblem(e, cfg);
@@ -151,19 +155,22 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
   schemas.forEach((s) => app.addSchema(s));
 
   const handler = (f: Handler) => async (req: Req, reply: FastifyReply) => {
-    const ctrl = new AbortController();
-    reply.raw.once('close', () => { if (!reply.raw.writableFinished) ctrl.abort(graddError('CANCELLED', 'the client disconnected')); });
-    const body = await f({ tenant: req.tenant, signal: ctrl.signal, deadline: Date.now() + cfg.limits.deadlineMs }, req);
+    const ctx = new Ctx(req.tenant, Date.now() + cfg.limits.deadlineMs);
+    reply.raw.on('close', () => { if (!reply.raw.writableFinished) ctx.cancel(graddError('CANCELLED', 'the client disconnected')); });
+    const body = await f(ctx, req);
     return reply.type(JSON_TYPE).send(body);
   };
-  interface RouteSpec { rpc: string; summary: string; tags: string[]; params?: string[]; query?: Record<string, object>; body?: object; response: object; open?: boolean; status?: number }
+  /** `message`: the body is that protobuf message in JSON, read (and checked, with errors that name the field) by its JSON codec. */
+  interface RouteSpec { rpc: string; summary: string; tags: string[]; params?: string[]; query?: Record<string, object>; body?: object; message?: DescMessage; response: object; open?: boolean; status?: number }
   const route = (method: 'GET' | 'POST' | 'DELETE', url: string, spec: RouteSpec, f: Handler) => app.route({
     method, url, config: { rpc: spec.rpc, open: spec.open },
+    // A message's schema documents it: the codec checks the body anyway (and path parameters are always strings).
+    ...(spec.message ? { validatorCompiler: () => () => true } : {}),
     schema: {
       summary: spec.summary, tags: spec.tags,
       ...(spec.params ? { params: { type: 'object', properties: Object.fromEntries(spec.params.map((p) => [p, { type: 'string' }])), required: spec.params } } : {}),
       ...(spec.query ? { querystring: { type: 'object', properties: spec.query, additionalProperties: false } } : {}),
-      ...(spec.body ? { body: spec.body } : {}),
+      ...(spec.body || spec.message ? { body: spec.body ?? ref(spec.message!) } : {}),
       response: { [spec.status ?? 200]: spec.response, default: ref('gradd.Error') },
       ...(spec.open || !auth.enabled ? { security: [] } : {}),
     },
@@ -172,7 +179,7 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
 
   // The request message of a route: the JSON body, with the id from the path (a body may repeat it, not contradict it).
   const message = <D extends DescMessage>(schema: D, req: Req, idField?: string, id?: string): MessageShape<D> => {
-    const msg = fromJson(schema, (req.body ?? {}) as never) as MessageShape<D> & Record<string, unknown>;
+    const msg = fromJson(schema, (req.body === undefined ? {} : req.body) as never) as MessageShape<D> & Record<string, unknown>;
     if (idField) {
       if (msg[idField] && msg[idField] !== id) fail('BAD_ARGUMENT', `the body's ${idField} ${JSON.stringify(msg[idField])} differs from the path's ${JSON.stringify(id)}`);
       msg[idField] = id;
@@ -181,7 +188,7 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
   };
   const gradient = ['gradd.v1.Gradient'];
 
-  route('POST', '/v1/models', { rpc: 'RegisterModel', summary: 'Register a graph (idempotent: the same graph gives the same model)', tags: gradient, body: ref(g.RegisterModelRequestSchema), response: ref(g.RegisterModelResponseSchema) },
+  route('POST', '/v1/models', { rpc: 'RegisterModel', summary: 'Register a graph (idempotent: the same graph gives the same model)', tags: gradient, message: g.RegisterModelRequestSchema, response: ref(g.RegisterModelResponseSchema) },
     async (ctx, req) => toJsonString(g.RegisterModelResponseSchema, await svc.registerModel(ctx, toBinary(g.RegisterModelRequestSchema, message(g.RegisterModelRequestSchema, req)))));
   route('GET', '/v1/models', { rpc: 'ListModels', summary: 'List models, in pages', tags: gradient, query: { pageSize: { type: ['integer', 'string'] }, pageToken: { type: 'string' } }, response: ref(g.ListModelsResponseSchema) },
     (ctx, req) => toJsonString(g.ListModelsResponseSchema, svc.listModels(ctx, fromJson(g.ListModelsRequestSchema, req.query as never))));
@@ -197,12 +204,12 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     ['jacobian', 'Jacobian', g.JacobianRequestSchema, g.JacobianResponseSchema, 'The Jacobian of the selected output with respect to each selected input'],
   ] as const;
   for (const [path, rpc, reqSchema, resSchema, summary] of calls) {
-    route('POST', `/v1/models/:modelId/${path}`, { rpc, summary, tags: gradient, params: ['modelId'], body: ref(reqSchema), response: ref(resSchema) },
-      async (ctx, req) => json(resSchema, await svc.call(ctx, rpc, req.params.modelId, toBinary(reqSchema as DescMessage, message(reqSchema, req, 'modelId', req.params.modelId)))));
+    route('POST', `/v1/models/:modelId/${path}`, { rpc, summary, tags: gradient, params: ['modelId'], message: reqSchema, response: ref(resSchema) },
+      async (ctx, req) => json(resSchema, await svc.call(ctx, rpc, req.params.modelId, message(reqSchema, req, 'modelId', req.params.modelId))));
   }
-  route('POST', '/v1/models/:modelId/vjp', { rpc: 'Vjp', summary: 'Run the forward pass and keep it on a tape; Backward then runs on the tape', tags: gradient, params: ['modelId'], body: ref(g.VjpRequestSchema), response: ref(g.VjpResponseSchema) },
+  route('POST', '/v1/models/:modelId/vjp', { rpc: 'Vjp', summary: 'Run the forward pass and keep it on a tape; Backward then runs on the tape', tags: gradient, params: ['modelId'], message: g.VjpRequestSchema, response: ref(g.VjpResponseSchema) },
     async (ctx, req) => json(g.VjpResponseSchema, await svc.vjp(ctx, req.params.modelId, toBinary(g.VjpRequestSchema, message(g.VjpRequestSchema, req, 'modelId', req.params.modelId)))));
-  route('POST', '/v1/tapes/:tapeId/backward', { rpc: 'Backward', summary: 'A vector-Jacobian product on a kept tape; any number of times', tags: gradient, params: ['tapeId'], body: ref(g.BackwardRequestSchema), response: ref(g.BackwardResponseSchema) },
+  route('POST', '/v1/tapes/:tapeId/backward', { rpc: 'Backward', summary: 'A vector-Jacobian product on a kept tape; any number of times', tags: gradient, params: ['tapeId'], message: g.BackwardRequestSchema, response: ref(g.BackwardResponseSchema) },
     async (ctx, req) => json(g.BackwardResponseSchema, await svc.backward(ctx, req.params.tapeId, toBinary(g.BackwardRequestSchema, message(g.BackwardRequestSchema, req, 'tapeId', req.params.tapeId)))));
   route('DELETE', '/v1/tapes/:tapeId', { rpc: 'ReleaseTape', summary: 'Release a tape', tags: gradient, params: ['tapeId'], response: ref(g.ReleaseTapeResponseSchema) },
     (ctx, req) => toJsonString(g.ReleaseTapeResponseSchema, svc.releaseTape(ctx, fromJson(g.ReleaseTapeRequestSchema, { tapeId: req.params.tapeId }))));
@@ -226,14 +233,15 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
       async (ctx, req) => {
         const version = req.params.version ?? '';
         const msg = inferRequestFromJson(req.body as InferBody, req.params.name, version);
-        const out = fromBinary(k.ModelInferResponseSchema, await svc.infer(ctx, req.params.name, version, toBinary(k.ModelInferRequestSchema, msg)));
+        const r = await svc.infer(ctx, req.params.name, version, msg);
+        const out = r instanceof Uint8Array ? fromBinary(k.ModelInferResponseSchema, r) : r as k.ModelInferResponse;
         return JSON.stringify(inferResponseToJson(out));
       });
   }
 
   // gradd.v1.Jobs
   const jobTags = ['gradd.v1.Jobs'];
-  route('POST', '/v1/jobs', { rpc: 'StartJob', summary: 'Start an optimization job: minimize a model output over some of its inputs', tags: jobTags, body: ref(j.StartJobRequestSchema), response: ref(j.JobSchema) },
+  route('POST', '/v1/jobs', { rpc: 'StartJob', summary: 'Start an optimization job: minimize a model output over some of its inputs', tags: jobTags, message: j.StartJobRequestSchema, response: ref(j.JobSchema) },
     async (ctx, req) => toJsonString(j.JobSchema, await jobs.start(ctx, message(j.StartJobRequestSchema, req))));
   route('GET', '/v1/jobs', { rpc: 'ListJobs', summary: 'List jobs, in pages (without parameters and loss history)', tags: jobTags, query: { pageSize: { type: ['integer', 'string'] }, pageToken: { type: 'string' }, modelId: { type: 'string' } }, response: ref(j.ListJobsResponseSchema) },
     (ctx, req) => toJsonString(j.ListJobsResponseSchema, jobs.list(ctx, fromJson(j.ListJobsRequestSchema, req.query as never))));
@@ -249,10 +257,9 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
       response: { 200: { type: 'string', description: 'text/event-stream' }, default: ref('gradd.Error') }, ...(!auth.enabled ? { security: [] } : {}),
     },
     handler: async (req: Req, reply) => {
-      const ctrl = new AbortController(), out = new PassThrough();
-      const ctx = { tenant: req.tenant, signal: ctrl.signal, deadline: Infinity };
+      const ctx = new Ctx(req.tenant, Infinity), out = new PassThrough();
       jobs.get(ctx, req.params.jobId); // NOT_FOUND as a plain error response, before the stream starts
-      reply.raw.once('close', () => ctrl.abort());
+      reply.raw.once('close', () => ctx.cancel(graddError('CANCELLED', 'the client disconnected')));
       let blocked = false;
       out.on('drain', () => { blocked = false; });
       const event = (name: string, data: string) => { blocked = !out.write(`event: ${name}\ndata: ${data}\n\n`); };

@@ -6,6 +6,12 @@ export class Metrics {
   readonly requests = new Counter({
     name: 'gradd_requests_total', help: 'Requests by transport, RPC and status (gRPC status names for both transports)',
     labelNames: ['transport', 'rpc', 'status'] as const, registers: [this.registry],
+    // The latency histogram counts every request: read when scraped, rather than counted twice per request.
+    collect: async () => {
+      this.requests.reset();
+      for (const v of (await this.latency.get()).values)
+        if (v.metricName === 'gradd_request_duration_seconds_count') this.requests.inc(v.labels as Record<'transport' | 'rpc' | 'status', string>, v.value);
+    },
   });
   readonly latency = new Histogram({
     name: 'gradd_request_duration_seconds', help: 'Request latency by transport, RPC and status',
@@ -27,8 +33,6 @@ export class Metrics {
 
   /** Counts one finished request. */
   observe(transport: 'http' | 'grpc', rpc: string, status: string, seconds: number): void {
-    const labels = { transport, rpc, status };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    this.latency.observe({ transport, rpc, status }, seconds);
   }
 }

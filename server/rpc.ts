@@ -1,7 +1,8 @@
 // The RPCs, once for both transports: http.ts and grpc.ts authenticate, decode and hand over here.
-// Computations take and give binary protobuf (a gRPC request goes to its worker as it arrived).
+// Computations take and give binary protobuf (a gRPC request goes to its worker as it arrived), or messages
+// (HTTP's requests, read from JSON): one that runs on the event loop answers with a message, never encoded.
 import { existsSync, readFileSync } from 'node:fs';
-import { create } from '@bufbuild/protobuf';
+import { create, type Message } from '@bufbuild/protobuf';
 import { fail } from '../core/errors.js';
 import { DATATYPES } from '../core/graph/wire.js';
 import * as g from '../core/graph/gen/gradd/v1/gradient_pb.js';
@@ -15,8 +16,30 @@ import type { Metrics } from './metrics.js';
 import { modelToProto, type ModelRecord, type Models } from './models.js';
 import type { Tapes } from './tapes.js';
 
-/** Who is calling, and until when: `signal` aborts when the client cancels or disconnects; `deadline` in epoch ms. */
-export interface Ctx { tenant: string; signal: AbortSignal; deadline: number }
+/** Who is calling, and until when (`deadline`, epoch ms); `cancel` when the client cancels or disconnects. */
+export class Ctx {
+  private ctrl: AbortController | null = null;
+  private reason: unknown = undefined;
+  constructor(readonly tenant: string, readonly deadline: number) {}
+
+  /** Aborts on `cancel`; made on first use, since most requests finish with no one listening. */
+  get signal(): AbortSignal {
+    if (!this.ctrl) {
+      this.ctrl = new AbortController();
+      if (this.reason !== undefined) this.ctrl.abort(this.reason);
+    }
+    return this.ctrl.signal;
+  }
+
+  /** Why the request was cancelled; undefined while it is not. */
+  get cancelled(): unknown { return this.reason; }
+
+  cancel(reason: unknown): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.ctrl?.abort(reason);
+  }
+}
 
 /** Graph encodings up to this size are checked at registration on the event loop. */
 const INLINE_REGISTER_BYTES = 64 * 1024;
@@ -35,7 +58,7 @@ export class Service {
 
   private run(ctx: Ctx, task: Parameters<Compute['run']>[0], lane: Lane, late?: Parameters<Compute['run']>[2]['late']) {
     if (!this.ready) fail('UNAVAILABLE', 'the server is shutting down; retry on another instance');
-    return this.compute.run(task, lane, { signal: ctx.signal, deadline: ctx.deadline, late });
+    return this.compute.run(task, lane, { ctx, late });
   }
 
   /** Checks a RegisterModelRequest's graph (binary) and registers it. */
@@ -63,10 +86,10 @@ export class Service {
     return create(g.DeleteModelResponseSchema);
   }
 
-  /** Evaluate, ValueAndGrad, Jvp, Hvp, Jacobian: request and response as binary protobuf. */
-  call(ctx: Ctx, method: Exclude<CallMethod, 'Vjp' | 'ModelInfer'>, modelId: string, request: Uint8Array): Promise<Uint8Array> {
+  /** Evaluate, ValueAndGrad, Jvp, Hvp, Jacobian: request and response as binary protobuf or messages (answered on the event loop). */
+  call(ctx: Ctx, method: Exclude<CallMethod, 'Vjp' | 'ModelInfer'>, modelId: string, request: Uint8Array | Message): Promise<Uint8Array | Message> {
     const m = this.models.get(ctx.tenant, modelId);
-    return this.run(ctx, { kind: 'call', method, graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Promise<Uint8Array>;
+    return this.run(ctx, { kind: 'call', method, graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Promise<Uint8Array | Message>;
   }
 
   async vjp(ctx: Ctx, modelId: string, request: Uint8Array): Promise<Uint8Array> {
@@ -116,8 +139,8 @@ export class Service {
     return create(kserve.ModelMetadataResponseSchema, { name: m.id, versions: ['1'], platform: 'gradd', inputs: m.inputs.map(meta('input')), outputs: m.outputs.map(meta('output')) });
   }
 
-  infer(ctx: Ctx, name: string, version: string, request: Uint8Array): Promise<Uint8Array> {
+  infer(ctx: Ctx, name: string, version: string, request: Uint8Array | Message): Promise<Uint8Array | Message> {
     const m = this.kserveModel(ctx, name, version);
-    return this.run(ctx, { kind: 'call', method: 'ModelInfer', graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Promise<Uint8Array>;
+    return this.run(ctx, { kind: 'call', method: 'ModelInfer', graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Promise<Uint8Array | Message>;
   }
 }

@@ -2,7 +2,7 @@
 // evalGraph differentiates the graph (grad, jvp, hvp, jacobian need no rules of their own). Control-flow
 // nodes run through np.cond / whileLoop / forLoop / scan with the subgraphs as the functions, and a
 // primitive node becomes a primitive whose rules are its rule subgraphs.
-import { getOp, type Out, type Value } from '../catalog.js';
+import { getOp, type Attrs, type OpDef, type Out, type Value } from '../catalog.js';
 import { callOp } from '../call.js';
 import { isComplexScalar } from '../containers.js';
 import { checkAbort, withSignal, type AbortFlag } from '../cancel.js';
@@ -20,14 +20,28 @@ import { DEFAULT_LIMITS, validateGraph, type GraphLimits } from './validate.js';
 type Fn = (...args: any[]) => any;
 
 const validated = new WeakMap<Graph, string>();
+/** Limits as given → merged with the defaults, and as a key: a server passes one object on every call. */
+const merged = new WeakMap<object, { limits: GraphLimits; key: string }>();
+const defaults = { limits: DEFAULT_LIMITS, key: JSON.stringify(DEFAULT_LIMITS) };
+
+function limitsOf(given: Partial<GraphLimits> | undefined): { limits: GraphLimits; key: string } {
+  if (!given) return defaults;
+  let m = merged.get(given);
+  if (!m) {
+    const limits = { ...DEFAULT_LIMITS, ...given };
+    merged.set(given, m = { limits, key: JSON.stringify(limits) });
+  }
+  return m;
+}
 
 /**
  * Runs `graph` on `inputs`: the arguments of the function it was traced from (containers as they were), or a
- * flat list of arrays for a graph without inputTree. The graph is validated first (once per graph and limits).
+ * flat list of arrays for a graph without inputTree. The graph is validated first (once per graph and limits;
+ * a limits object is read once).
  * Returns the outputs in the structure of outputTree (a flat list without one).
  */
 export function evalGraph(graph: Graph, inputs: readonly unknown[] = [], opts: { limits?: Partial<GraphLimits>; signal?: AbortFlag } = {}): any {
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits }, key = JSON.stringify(limits);
+  const { limits, key } = limitsOf(opts.limits);
   if (validated.get(graph) !== key) {
     validateGraph(graph, limits);
     validated.set(graph, key);
@@ -52,29 +66,64 @@ function inputValue(v: unknown, spec: TensorSpec, i: number): Value {
 }
 
 /**
+ * A node prepared once per graph: a catalog op with its attributes decoded (when no operand stands in them)
+ * and the number of trailing node inputs that are operands; `op` null for control flow and primitives.
+ */
+interface Step { node: Node; op: OpDef | null; attrs: Attrs | null; operands: number }
+
+const CONTROL = new Set(['cond', 'while_loop', 'for_loop', 'scan', 'primitive']);
+const steps = new WeakMap<Graph, Step[]>();
+
+function stepsOf(g: Graph): Step[] {
+  let s = steps.get(g);
+  if (!s) {
+    s = g.nodes.map((node) => {
+      if (CONTROL.has(node.op)) return { node, op: null, attrs: null, operands: 0 };
+      const operands = operandsOf(node.attrs).length;
+      // Shared by every run of the graph (and kept by its tapes): frozen, so that no op can change it for the next.
+      return { node, op: getOp(node.op), attrs: operands ? null : Object.freeze(freezeLists(decodeAttrs(node.attrs, () => undefined))), operands };
+    });
+    steps.set(g, s);
+  }
+  return s;
+}
+
+function freezeLists<T>(v: T): T {
+  for (const c of Object.values(v as object)) if (Array.isArray(c)) Object.freeze(freezeLists(c));
+  return v;
+}
+
+/**
  * Runs a validated graph on values of its input types; the flat list of its outputs. `loops` bounds the loop
  * iterations of a primitive's rules, which run later, in the backward pass, outside evalGraph's budget.
  */
 export function run(g: Graph, inputs: readonly Value[], loops: number): Value[] {
-  const env: Value[][] = [];
-  const get = (r: Ref): Value => ('input' in r ? inputs[r.input] : 'constant' in r ? g.constants[r.constant] : env[r.node][r.index ?? 0]);
-  g.nodes.forEach((node, i) => {
+  const plan = stepsOf(g), env: (Value | Value[])[] = new Array(plan.length);
+  const get = (r: Ref): Value => {
+    if ('node' in r) { const o = env[r.node]; return Array.isArray(o) ? o[r.index ?? 0] : o; }
+    return 'input' in r ? inputs[r.input] : g.constants[r.constant];
+  };
+  for (let i = 0; i < plan.length; i++) {
+    const { node, op, attrs, operands } = plan[i], refs = node.inputs, args: Value[] = new Array(refs.length);
+    for (let k = 0; k < refs.length; k++) args[k] = get(refs[k]);
     checkAbort();
     try {
-      const out = exec(g, node, node.inputs.map(get), loops);
-      env.push((Array.isArray(out) ? out : [out]).map((v, k) =>
-        // The static rule of ops whose result dtype depends on the values (linalg.eig): the declared dtype.
-        (v.dtype === node.outputs[k].dtype ? v : callOp('astype', [v], { dtype: node.outputs[k].dtype }) as Value)));
+      const out = op === null ? control(g, node, args, loops)
+        : applyOp(op, operands ? args.slice(0, args.length - operands) : args, attrs ?? decodeAttrs(node.attrs, (k) => args[k]));
+      // The static rule of ops whose result dtype depends on the values (linalg.eig): the declared dtype.
+      env[i] = Array.isArray(out) ? out.map((v, k) => declared(v, node.outputs[k])) : declared(out, node.outputs[0]);
     } catch (e) {
       throw e instanceof GraddTypeError || e instanceof GraddRangeError ? graddError(e.code, `node ${i} (${node.op}): ${e.message}`) : e;
     }
-  });
+  }
   return g.outputs.map(get);
 }
 
+const declared = (v: Value, spec: TensorSpec): Value => (v.dtype === spec.dtype ? v : callOp('astype', [v], { dtype: spec.dtype }) as Value);
+
 const sub = (g: Graph, attr: unknown) => g.subgraphs[(attr as { graph: number }).graph];
 
-function exec(g: Graph, node: Node, args: Value[], loops: number): Out {
+function control(g: Graph, node: Node, args: Value[], loops: number): Out {
   const a = node.attrs, n = node.outputs.length, call = (s: Graph, xs: Value[]) => run(s, xs, loops);
   switch (node.op) {
     case 'cond': {
@@ -95,10 +144,8 @@ function exec(g: Graph, node: Node, args: Value[], loops: number): Out {
       const [carry, ys] = scanWith(body, args.slice(0, nc), args.slice(nc, nc + nx), a.length as number, node.outputs.slice(nc));
       return [...carry as Value[], ...ys as Value[]];
     }
-    case 'primitive': return primitiveOf(g, node, loops)(...args);
+    default: return primitiveOf(g, node, loops)(...args); // 'primitive'
   }
-  const operands = operandsOf(a).length, attrs = decodeAttrs(a, (k) => args[k]);
-  return applyOp(getOp(node.op), args.slice(0, args.length - operands), attrs);
 }
 
 const primitives = new WeakMap<Node, Map<number, Fn>>();
