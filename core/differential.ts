@@ -6,8 +6,8 @@ import { allocate, isFloating } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { cStrides, NDArray } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
-import { Box, FwdNode, newTrace, RevNode, backward, sameShape } from './tracer.js';
-import { mul, onesLike, reshape, sum, zerosLike } from './ops/prims.js';
+import { Box, FwdNode, newTrace, RevNode, backward, sameShape, withBatchedCotangents } from './tracer.js';
+import { abs, matmul, mul, onesLike, reshape, sum, zerosLike } from './ops/prims.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;
@@ -174,10 +174,11 @@ export const BATCHED_JACOBIAN_MIN = 16;
 const BATCH_MAX_ELEMENTS = 2 ** 22;
 
 /**
- * The Jacobian of f w.r.t. a concrete real argument x in one pass: f runs on m = ans.size stacked copies of x (as a
- * leading batch axis, else a trailing one) and one VJP seeds copy b with the b-th basis cotangent. Kept only when f
- * treats the copies independently, as far as can be checked: every copy's output equals ans, and one VJP of a random
- * cotangent through the unbatched trace agrees with the rows. Else undefined (the caller loops over the rows).
+ * The Jacobian of f w.r.t. a concrete real argument x without a VJP per row, when f allows: first all m = ans.size
+ * basis cotangents in one backward pass of f's trace (batched along a leading axis, when every rule on the way
+ * keeps it); else f run once on m stacked copies of x (a leading batch axis, else a trailing one), whose outputs
+ * must each equal ans, and one VJP seeding copy b with the b-th basis cotangent. Either is kept only if one VJP of a
+ * random cotangent through the unbatched trace agrees with the rows. Else undefined (the caller loops over the rows).
  */
 function batchedJacobian(f: Fn, args: any[], argnum: number, a: NDArray, vjp: (g: any) => any): NDArray | undefined {
   const x = args[argnum], m = a.size;
@@ -185,12 +186,14 @@ function batchedJacobian(f: Fn, args: any[], argnum: number, a: NDArray, vjp: (g
   if (m < BATCHED_JACOBIAN_MIN || m * Math.max(x.size, m) > BATCH_MAX_ELEMENTS) return undefined;
   const tol = x.dtype === 'float64' ? 1e-9 : 1e-4;
   const xv = x.values(), av = a.values(), n = x.size;
-  /** f's VJP at k stacked copies of x, if its output is k stacked copies of ans (else, or if f throws, undefined). */
-  const stacked = (k: number, lead: boolean) => {
+  const eye = (shape: number[]) => { const e = NDArray.zeros(shape, a.dtype); for (let i = 0; i < m; i++) e.data[i * m + i] = 1; return e; };
+  /** An error here only means "not batch-friendly": no stack trace is built for it. */
+  const attempt = <T>(g: () => T): T | undefined => {
     const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0; // an error here only means "not batch-friendly": skip building its stack trace
-    try { return stack(k, lead); } catch { return undefined; } finally { Error.stackTraceLimit = limit; }
+    Error.stackTraceLimit = 0;
+    try { return g(); } catch { return undefined; } finally { Error.stackTraceLimit = limit; }
   };
+  /** f's VJP at k stacked copies of x, if its output is k stacked copies of ans (else undefined). */
   const stack = (k: number, lead: boolean) => {
     const data = allocate(x.dtype, k * n);
     for (let j = 0; j < (lead ? k : n); j++) if (lead) data.set(xv, j * n); else data.fill(xv[j], j * k, j * k + k);
@@ -199,33 +202,33 @@ function batchedJacobian(f: Fn, args: any[], argnum: number, a: NDArray, vjp: (g
     const [vjpB, y] = makeVjp(f, argnum)(...batch);
     const shape = lead ? [k, ...a.shape] : [...a.shape, k];
     if (!(y instanceof NDArray) || y.dtype !== a.dtype || !sameShape(y.shape, shape)) return undefined;
-    const yv = y.values();
-    const [outer, inner] = lead ? [k, m] : [m, k]; // in memory order
+    const yv = y.values(), [outer, inner] = lead ? [k, m] : [m, k]; // in memory order
     for (let o = 0, p = 0; o < outer; o++) for (let j = 0; j < inner; j++, p++) if (!close(yv[p], av[lead ? j : o], tol)) return undefined;
     return vjpB as (g: NDArray) => NDArray;
   };
-  const lead = stacked(2, true) ? true : stacked(2, false) ? false : undefined;
-  const vjpB = lead === undefined ? undefined : stacked(m, lead);
-  if (!vjpB) return undefined;
-  try {
-    const eye = NDArray.zeros(lead ? [m, ...a.shape] : [...a.shape, m], a.dtype);
-    for (let i = 0; i < m; i++) eye.data[i * m + i] = 1;
-    // Copy b's gradient is row b of the Jacobian: J[b, i] at jb[b·n + i] (leading) or jb[i·m + b] (trailing).
-    const jb = vjpB(eye).values(), [sb, si] = lead ? [n, 1] : [1, m];
-    // uᵀJ two ways: through the rows, and by one VJP of the unbatched trace.
-    const u = NDArray.zeros(a.shape, a.dtype), ud = u.data;
-    for (let b = 0, s = 12345; b < m; b++) ud[b] = (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
-    const want = (vjp(u) as NDArray).values();
-    for (let i = 0; i < n; i++) {
-      let got = 0, scale = 0;
-      for (let b = 0, p = i * si; b < m; b++, p += sb) { const t = ud[b] * jb[p]; got += t; scale += Math.abs(t); }
-      if (!(Math.abs(got - want[i]) <= tol * (scale + Math.abs(want[i])))) return undefined;
-    }
-    // Trailing copies give the Jacobian transposed in memory: returned as a strided view, not copied.
-    return new NDArray(jb, [...a.shape, ...x.shape], x.dtype, [...cStrides(a.shape).map((s) => s * sb), ...cStrides(x.shape).map((s) => s * si)]);
-  } catch {
-    return undefined; // the batched VJP failed
+  // J[b, i] at rows[b·sb + i·si]: one row per basis cotangent (leading batch), or one column (trailing).
+  let rows: NDArray | undefined = attempt(() => withBatchedCotangents([m], () => vjp(eye([m, ...a.shape]))));
+  let lead = true;
+  if (!(rows instanceof NDArray) || !sameShape(rows.shape, [m, ...x.shape])) {
+    const layout = attempt(() => stack(2, true)) ? true : attempt(() => stack(2, false)) ? false : undefined;
+    if (layout === undefined) return undefined;
+    lead = layout;
+    const vjpB = attempt(() => stack(m, lead));
+    rows = vjpB && attempt(() => vjpB(eye(lead ? [m, ...a.shape] : [...a.shape, m])));
+    if (!rows) return undefined;
   }
+  // uᵀJ two ways: through the rows (two matrix-vector products: uᵀJ and the magnitudes it sums), and by one VJP of
+  // the unbatched trace.
+  const u = NDArray.zeros([m], a.dtype), ud = u.data;
+  for (let b = 0, s = 12345; b < m; b++) ud[b] = (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
+  const want = attempt(() => (vjp(reshape(u, a.shape)) as NDArray).values());
+  if (!want) return undefined;
+  const R = reshape(rows, lead ? [m, n] : [n, m]), times = (v: Value, r: Value) => (lead ? matmul(v, r) : matmul(r, v)) as NDArray;
+  const got = times(u, R).values(), scale = times(abs(u), abs(R)).values();
+  for (let i = 0; i < n; i++) if (!(Math.abs(got[i] - want[i]) <= tol * (scale[i] + Math.abs(want[i])))) return undefined;
+  const jb = rows.values(), [sb, si] = lead ? [n, 1] : [1, m];
+  // Trailing copies give the Jacobian transposed in memory: returned as a strided view, not copied.
+  return new NDArray(jb, [...a.shape, ...x.shape], x.dtype, [...cStrides(a.shape).map((s) => s * sb), ...cStrides(x.shape).map((s) => s * si)]);
 }
 
 const close = (p: number, q: number, tol: number) => Math.abs(p - q) <= tol * Math.max(1, Math.abs(q)) || (Number.isNaN(p) && Number.isNaN(q));

@@ -125,14 +125,31 @@ const call = (name: string, args: Value[], attrs: Attrs = {}) => applyOp(getOp(n
 
 export const addTo = (a: Value | undefined, b: Value): Value => (a === undefined ? b : call('add', [a, b]));
 
-/** Sums a broadcast cotangent back to the argument's shape and matches its dtype (real part for real inputs). */
+/**
+ * The leading axes of a batched backward pass (core/differential.ts's Jacobian pushes all its cotangents through
+ * one pass): every cotangent then has them in front of its argument's shape. Empty outside such a pass.
+ */
+let batch: readonly number[] = [];
+
+export function withBatchedCotangents<T>(shape: readonly number[], f: () => T): T {
+  const outer = batch;
+  batch = shape;
+  try { return f(); } finally { batch = outer; }
+}
+
+/**
+ * Sums a broadcast cotangent back to the argument's shape (after the batch axes, in a batched pass) and matches its
+ * dtype (real part for real inputs).
+ */
 export function fitCotangent(g: Value, arg: Value): Value {
-  if (!sameShape(g.shape, arg.shape)) {
-    const lead = g.shape.length - arg.shape.length;
+  const nb = batch.length, target = nb ? [...batch, ...arg.shape] : arg.shape;
+  if (!sameShape(g.shape, target)) {
+    if (nb && !sameShape(g.shape.slice(0, nb), batch)) fail('SHAPE_MISMATCH', `a batched cotangent of shape ${fmtShape(g.shape)} for an argument of shape ${fmtShape(arg.shape)}`);
+    const lead = g.shape.length - nb - arg.shape.length;
     const axes: number[] = [];
-    for (let d = 0; d < g.shape.length; d++) if (d < lead || (arg.shape[d - lead] === 1 && g.shape[d] !== 1)) axes.push(d);
+    for (let d = 0; d < g.shape.length - nb; d++) if (d < lead || (arg.shape[d - lead] === 1 && g.shape[nb + d] !== 1)) axes.push(nb + d);
     g = call('sum', [g], { axis: axes, keepdims: true });
-    if (lead > 0 || !sameShape(g.shape, arg.shape)) g = call('reshape', [g], { shape: arg.shape });
+    if (lead > 0 || !sameShape(g.shape, target)) g = call('reshape', [g], { shape: target });
   }
   return matchDtype(g, arg.dtype);
 }

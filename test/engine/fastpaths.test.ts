@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { callOp } from '../../core/call.js';
 import { BATCHED_JACOBIAN_MIN, grad, hessianVectorProduct, jacobian } from '../../core/differential.js';
 import { flatten } from '../../core/flatten.js';
+import { defvjp, primitive } from '../../core/primitive.js';
 import { OUTPUT_UNINIT_MIN } from '../../core/kernels.js';
+import { fitCotangent, withBatchedCotangents } from '../../core/tracer.js';
 import { NATIVE_MIN_BINARY, NATIVE_MIN_SUM, NATIVE_MIN_UNARY } from '../../core/native.js';
 import { NDArray } from '../../core/ndarray.js';
 import { np } from '../../core/np.js';
@@ -147,10 +149,35 @@ describe('jacobian in one batched pass', () => {
   const W = rand([20, 20]), x = rand([20]);
   const tanhDiag = (y: number[]) => values(W).map((w, k) => (1 - y[Math.floor(k / 20)] ** 2) * w);
 
-  it('stacks copies as a trailing axis for W@x and as a leading one for x@W', () => {
-    const J = jacobian((v: any) => np.tanh(np.matmul(W, v)))(x) as NDArray;
-    expect(J.shape).toEqual([20, 20]);
+  it('pushes every basis cotangent through one backward pass when the rules keep a batch axis (f runs once)', () => {
+    let calls = 0;
+    const f = (v: any) => { calls++; return np.tanh(np.matmul(W, v)); };
+    const J = jacobian(f)(x) as NDArray;
+    expect(calls).toBe(1);
     close(values(J), tanhDiag(values(np.tanh(np.matmul(W, x)))), 1e-14);
+  });
+
+  it('sums a batched cotangent over the broadcast axes after the batch axis, never over the batch axis', () => {
+    const g = NDArray.fromData(Array.from({ length: 24 }, (_, k) => k), [2, 3, 4]); // batch 2
+    const toRow = withBatchedCotangents([2], () => fitCotangent(g, NDArray.zeros([1, 4]))) as NDArray;
+    expect(toRow.shape).toEqual([2, 1, 4]);
+    expect(values(toRow)).toEqual([12, 15, 18, 21, 48, 51, 54, 57]);
+    const toScalar = withBatchedCotangents([2], () => fitCotangent(g, NDArray.zeros([]))) as NDArray;
+    expect(values(toScalar)).toEqual([66, 210]);
+    expect(() => withBatchedCotangents([3], () => fitCotangent(g, NDArray.zeros([4])))).toThrow(/batched cotangent of shape \[2, 3, 4\]/);
+  });
+
+  it('stacks copies as a trailing axis when a rule drops the batch axis, as a leading one for x@Wᵀ', () => {
+    // sin with a rule that reshapes its cotangent to x's shape (no batch axis): the batched backward pass fails.
+    const mySin = primitive((v: any) => np.sin(v), 'mySin');
+    defvjp(mySin, (_ans: any, v: any) => (g: any) => np.reshape(np.multiply(g, np.cos(v)), v.shape));
+    let calls = 0;
+    const J = jacobian((v: any) => { calls++; return np.matmul(W, mySin(v)); })(x) as NDArray, xv = values(x);
+    expect(J.shape).toEqual([20, 20]);
+    expect(calls).toBeGreaterThan(1);
+    close(values(J), values(W).map((w, k) => w * Math.cos(xv[k % 20])), 1e-14);
+    // Through matmul(v, Wᵀ), batched cotangents come out as Jᵀ (matmul(Wᵀ, g) contracts the batch axis): the random
+    // check rejects them, and the stacked copies give J.
     const K = jacobian((v: any) => np.tanh(np.matmul(v, np.transpose(W))))(x) as NDArray;
     close(values(K), tanhDiag(values(np.tanh(np.matmul(W, x)))), 1e-14);
   });
