@@ -90,9 +90,11 @@ export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Au
 
   const unary = (rpc: string, handler: Handler, open = false): grpc.handleUnaryCall<Buffer, Reply> => (call, callback) => {
     const t0 = performance.now();
-    let ctx: Ctx | undefined;
-    call.on('cancelled', () => ctx?.cancel(graddError('CANCELLED', 'the client cancelled the call')));
+    let ctx: Ctx | undefined, answered = false;
+    // grpc-js also reports a call as cancelled once its stream closes after the answer: no error is made for that.
+    call.on('cancelled', () => { if (!answered) ctx?.cancel(graddError('CANCELLED', 'the client cancelled the call')); });
     const done = (p: Problem | null, reply?: Reply) => {
+      answered = true;
       const ms = performance.now() - t0, code = p ? grpc.status[grpcStatus(p).code!] : 'OK';
       metrics.observe('grpc', rpc, code, ms / 1000);
       log.info({ rpc, code, responseTime: ms }, 'gRPC call');
