@@ -2,7 +2,7 @@
 import type { Value } from './catalog.js';
 import { callOp } from './call.js';
 import { isComplexScalar, leaves, unleaves } from './containers.js';
-import { allocate, DType } from './dtype.js';
+import { allocate, DType, type Storage } from './dtype.js';
 import { output } from './kernels.js';
 import { NDArray } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
@@ -14,7 +14,7 @@ const asArray = (l: unknown): Value =>
     : isComplexScalar(l) ? NDArray.fromData([l.re, l.im], [], 'complex128') : NDArray.scalar(l as number);
 
 /** [flat, unflatten]: the leaves of `value` ravelled and concatenated; unflatten(flat) rebuilds the container. */
-export function flatten(value: unknown): [Value, (flat: any) => any] {
+export function flatten(value: unknown): [Value, (flat: any, opts?: { views?: boolean }) => any] {
   const ls = leaves(value);
   const arrays = ls.map(asArray);
   const shapes = arrays.map((a) => a.shape);
@@ -33,7 +33,8 @@ export function flatten(value: unknown): [Value, (flat: any) => any] {
     }
     flat = new NDArray(out, [total], dtype);
   }
-  const unflatten = (vec: Value) => {
+  /** `views`: a concrete vector's pieces share its memory (for a vector that is never written again) instead of copies. */
+  const unflatten = (vec: Value, { views = false }: { views?: boolean } = {}) => {
     const parts: unknown[] = [];
     // A traced vector is split in one op, whose VJP concatenates the pieces' cotangents (one slice per piece would
     // each scatter into a vector of zeros as long as all of them).
@@ -42,7 +43,10 @@ export function flatten(value: unknown): [Value, (flat: any) => any] {
     ls.forEach((l, i) => {
       let part: Value;
       if (!(vec instanceof NDArray)) part = reshape(pieces[i], shapes[i]);
-      else part = new NDArray(vec.values().slice(k * (vec.dtype === 'complex128' ? 2 : 1), (k + sizes[i]) * (vec.dtype === 'complex128' ? 2 : 1)), shapes[i], vec.dtype);
+      else {
+        const w = vec.dtype === 'complex128' ? 2 : 1, all = vec.values();
+        part = new NDArray(views ? all.subarray(k * w, (k + sizes[i]) * w) as Storage : all.slice(k * w, (k + sizes[i]) * w), shapes[i], vec.dtype);
+      }
       parts.push(typeof l === 'number' && part instanceof NDArray ? part.item() : part);
       k += sizes[i];
     });

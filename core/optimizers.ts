@@ -4,6 +4,7 @@
 // so a run can stop after any step and resume bit for bit from a saved copy (the server's jobs do).
 import { leaves } from './containers.js';
 import { flatten } from './flatten.js';
+import { output } from './kernels.js';
 import { NDArray } from './ndarray.js';
 import { fail } from './errors.js';
 import { native, NATIVE_MIN_UNARY } from './native.js';
@@ -15,8 +16,8 @@ interface Common { numIters?: number; stepSize?: number; callback?: Callback }
 
 /** An optimizer's state: what a step reads and updates besides x, exactly what a checkpoint must keep. */
 export type State = Record<string, Float64Array>;
-/** A first-order update: x (in place) from the gradient g at step i (0-based). */
-export interface Rule { init(n: number): State; step(x: Float64Array, g: Float64Array, i: number, state: State): void }
+/** A first-order update: x's next value into `out` (x itself by default) from the gradient g at step i (0-based). */
+export interface Rule { init(n: number): State; step(x: Float64Array, g: Float64Array, i: number, state: State, out?: Float64Array): void }
 
 export interface SgdOptions { stepSize?: number; mass?: number }
 export interface RmspropOptions { stepSize?: number; gamma?: number; eps?: number }
@@ -25,43 +26,45 @@ export interface AdamOptions { stepSize?: number; b1?: number; b2?: number; eps?
 export const rules = {
   sgd: ({ stepSize = 0.1, mass = 0.9 }: SgdOptions = {}): Rule => ({
     init: (n) => ({ velocity: new Float64Array(n) }),
-    step: (x, g, _i, { velocity }) => {
+    step: (x, g, _i, { velocity }, out = x) => {
       for (let j = 0; j < x.length; j++) {
         velocity[j] = mass * velocity[j] - (1.0 - mass) * g[j];
-        x[j] = x[j] + stepSize * velocity[j];
+        out[j] = x[j] + stepSize * velocity[j];
       }
     },
   }),
   rmsprop: ({ stepSize = 0.1, gamma = 0.9, eps = 1e-8 }: RmspropOptions = {}): Rule => ({
     init: (n) => ({ avgSqGrad: new Float64Array(n).fill(1) }),
-    step: (x, g, _i, { avgSqGrad }) => {
+    step: (x, g, _i, { avgSqGrad }, out = x) => {
       for (let j = 0; j < x.length; j++) {
         avgSqGrad[j] = avgSqGrad[j] * gamma + g[j] ** 2 * (1 - gamma);
-        x[j] = x[j] - (stepSize * g[j]) / (Math.sqrt(avgSqGrad[j]) + eps);
+        out[j] = x[j] - (stepSize * g[j]) / (Math.sqrt(avgSqGrad[j]) + eps);
       }
     },
   }),
   adam: ({ stepSize = 0.001, b1 = 0.9, b2 = 0.999, eps = 1e-8 }: AdamOptions = {}): Rule => ({
     init: (n) => ({ m: new Float64Array(n), v: new Float64Array(n) }),
-    step: (x, g, i, { m, v }) => {
+    step: (x, g, i, { m, v }, out = x) => {
       const n = x.length, c1 = 1 - b1 ** (i + 1), c2 = 1 - b2 ** (i + 1);
-      if (n >= NATIVE_MIN_UNARY && g instanceof Float64Array && native()) return native()!.adam(x, g, m, v, stepSize, b1, b2, eps, c1, c2); // the same loop
+      if (n >= NATIVE_MIN_UNARY && g instanceof Float64Array && native()) return native()!.adam(x, g, m, v, stepSize, b1, b2, eps, c1, c2, out); // the same loop
       for (let j = 0; j < n; j++) {
         m[j] = (1 - b1) * g[j] + b1 * m[j];
         v[j] = (1 - b2) * g[j] ** 2 + b2 * v[j];
-        x[j] = x[j] - (stepSize * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + eps);
+        out[j] = x[j] - (stepSize * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + eps);
       }
     },
   }),
 };
 
-/** x0 flattened to a fresh float64 vector, and the inverse. */
-function flat(x0: any): [Float64Array, (x: Float64Array) => any] {
+/**
+ * x0 flattened to a fresh float64 vector, and the inverse: copies of the vector's pieces, or views of them (for a
+ * vector that is never written again).
+ */
+function flat(x0: any, views: boolean): [Float64Array, (x: Float64Array) => any] {
   const [flat0, unflatten] = flatten(x0);
   if (!(flat0 instanceof NDArray) || flat0.dtype !== 'float64')
     fail('DTYPE_MISMATCH', `optimizers work on real float64 parameters; x0 flattens to ${flat0.dtype}`);
-  // flatten's vector is a fresh copy; unflatten copies the pieces, so x can be updated in place.
-  return [flat0.values() as Float64Array, (x) => unflatten(new NDArray(x, [x.length], 'float64'))];
+  return [flat0.values() as Float64Array, (x) => unflatten(new NDArray(x, [x.length], 'float64'), { views })];
 }
 
 /** The gradient, flattened into `into` (one buffer for every step of a first-order method). */
@@ -77,14 +80,19 @@ function flatGrad(g: any, into: Float64Array): Float64Array {
 }
 
 function run(gradFn: GradFn, x0: any, numIters: number, callback: Callback | undefined, rule: Rule) {
-  const [x, unflatten] = flat(x0);
+  const [start, unflatten] = flat(x0, true);
+  let x = start;
   const state = rule.init(x.length), gbuf = new Float64Array(x.length);
+  // Each step writes a new vector (never x, which the parameters handed out so far are views of), as autograd's
+  // x = x - … makes a new array.
   for (let i = 0; i < numIters; i++) {
     const params = unflatten(x);
     const g = gradFn(params, i);
     const gv = flatGrad(g, gbuf);
     if (callback) callback(params, i, g);
-    rule.step(x, gv, i, state);
+    const next = output('float64', x.length) as Float64Array; // every element is written
+    rule.step(x, gv, i, state, next);
+    x = next;
   }
   return unflatten(x);
 }
@@ -235,7 +243,7 @@ function cubicMin(p: Point, q: Point): number {
  * (as valueAndGrad(loss) does). Stops after numIters iterations or when converged (see lbfgsStep).
  */
 export function lbfgs(fun: (x: any, i: number) => any[], x0: any, { numIters = 100, callback, ...o }: { numIters?: number; callback?: Callback } & LbfgsOptions = {}) {
-  const [x, unflatten] = flat(x0);
+  const [x, unflatten] = flat(x0, false); // x and the line search's trial point are updated in place
   const state = lbfgsInit(x.length, o);
   let i = 0;
   const objective: Objective = (xt) => {

@@ -113,11 +113,11 @@ export interface NativeAddon {
   noop(): void;
   /** Validates that x is a Float64Array and returns: the floor cost of a call taking an array. */
   noopArray(x: Float64Array): void;
-  /** autograd's Adam step in place over one length of arrays: m = (1-b1)g + b1 m; v = (1-b2)g² + b2 v;
-   * x = x - stepSize (m/c1) / (sqrt(v/c2) + eps), with c1 = 1 - b1^(t+1), c2 = 1 - b2^(t+1) at step t. Rounds
-   * as the same loop in JavaScript. */
+  /** autograd's Adam step over one length of arrays: m = (1-b1)g + b1 m; v = (1-b2)g² + b2 v (in place);
+   * out = x - stepSize (m/c1) / (sqrt(v/c2) + eps) (out defaults to x), with c1 = 1 - b1^(t+1), c2 = 1 - b2^(t+1)
+   * at step t. Rounds as the same loop in JavaScript. */
   adam(x: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, stepSize: number, b1: number, b2: number,
-    eps: number, c1: number, c2: number): void;
+    eps: number, c1: number, c2: number, out?: Float64Array): void;
   /** STREAM's triad a[i] = b[i] + s * c[i] (same lengths), on the calling thread or on OpenBLAS's threads:
    * the memory bandwidth limit. */
   triad(a: Float64Array, b: Float64Array, c: Float64Array, s: number, parallel: boolean): void;

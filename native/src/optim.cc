@@ -9,23 +9,25 @@
 namespace gradd {
 namespace {
 
-// adam(x, g, m, v, stepSize, b1, b2, eps, c1, c2): for every i,
-//   m = (1 - b1) g + b1 m;  v = (1 - b2) g² + b2 v;  x = x - stepSize (m / c1) / (sqrt(v / c2) + eps)
-// with c1 = 1 - b1^(t+1) and c2 = 1 - b2^(t+1) at step t. x, g, m, v: one length; x, m, v are updated in place.
+// adam(x, g, m, v, stepSize, b1, b2, eps, c1, c2[, out]): for every i,
+//   m = (1 - b1) g + b1 m;  v = (1 - b2) g² + b2 v;  out = x - stepSize (m / c1) / (sqrt(v / c2) + eps)
+// with c1 = 1 - b1^(t+1) and c2 = 1 - b2^(t+1) at step t. x, g, m, v, out: one length; m and v are updated in
+// place, and so is x when out is not given.
 void Adam(const Napi::CallbackInfo& info) {
-  Args args(info, "adam", 10, 10);
+  Args args(info, "adam", 10, 11);
   const Span<double> x = args.array<double>(0, "x"), g = args.array<double>(1, "g"), m = args.array<double>(2, "m"),
-                     v = args.array<double>(3, "v");
+                     v = args.array<double>(3, "v"), out = args.count() > 10 ? args.array<double>(10, "out") : x;
   args.exactLength("g", g.size, x.size, 1, "x.length");
   args.exactLength("m", m.size, x.size, 1, "x.length");
   args.exactLength("v", v.size, x.size, 1, "x.length");
+  args.exactLength("out", out.size, x.size, 1, "x.length");
   const double step = args.number(4, "stepSize"), b1 = args.number(5, "b1"), b2 = args.number(6, "b2"),
                eps = args.number(7, "eps"), c1 = args.number(8, "c1"), c2 = args.number(9, "c2");
   parallelFor(x.size, x.size, 64, [&](size_t i, size_t e) {
     for (; i < e; ++i) {
       m.data[i] = (1 - b1) * g.data[i] + b1 * m.data[i];
       v.data[i] = (1 - b2) * (g.data[i] * g.data[i]) + b2 * v.data[i];
-      x.data[i] = x.data[i] - (step * (m.data[i] / c1)) / (std::sqrt(v.data[i] / c2) + eps);
+      out.data[i] = x.data[i] - (step * (m.data[i] / c1)) / (std::sqrt(v.data[i] / c2) + eps);
     }
   });
 }

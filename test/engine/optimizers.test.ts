@@ -36,6 +36,18 @@ describe('optimizers', () => {
     }
   });
 
+  it('parameters handed to the gradient and the callback keep their values after later steps', () => {
+    for (const opt of [optimizers.sgd, optimizers.rmsprop, optimizers.adam]) {
+      const seen: number[][] = [], given: any[] = [];
+      opt((p: any) => { given.push(p.a); return grad((q: any) => loss(q.a))(p); }, { a: np.zeros(3) }, {
+        numIters: 3, stepSize: 0.1, callback: (p: any) => seen.push([...(p.a.toArray() as number[])]),
+      });
+      expect(given.map((a) => a.toArray())).toEqual(seen); // each step's own values, not the last step's
+      expect(seen[0]).toEqual([0, 0, 0]);
+      expect(seen[1]).not.toEqual(seen[2]);
+    }
+  });
+
   it('flatten and unflatten round-trip containers', () => {
     const [flat, unflatten] = flatten({ w: np.array([[1, 2], [3, 4]]), b: [5, np.array([6])] });
     expect(flat.toArray()).toEqual([1, 2, 3, 4, 5, 6]);
