@@ -87,8 +87,8 @@ else {
   const mb = (x: number) => `${x.toFixed(1)} MB`;
   const pk = memory.w4Peak;
   console.log(`\nmemory: RSS ${mb(memory.w1x1e5.before)} → ${mb(memory.w1x1e5.after)} over 10⁵ W1 gradients, ${mb(memory.w4x1e3.before)} → ${mb(memory.w4x1e3.after)} over 10³ W4 gradients`);
-  console.log(`memory: one W4 gradient allocates ${mb(pk.allocatedMB)} of arrays (the GC frees them later)` +
-    (pk.peakMB === null ? '' : `, peaks ${mb(pk.peakMB)} above its starting RSS`) +
+  console.log(`memory: one W4 gradient (after a first, which compiles the code) allocates ${mb(pk.allocatedMB)} of arrays (the GC frees them later)` +
+    (pk.peakMB === null ? '' : `, peaks ${mb(pk.peakMB)} above its starting RSS (${(pk.peakMB / pk.mustKeepMB).toFixed(2)}× what it must keep; target ≤ 2×)`) +
     `; it must keep ${mb(pk.mustKeepMB)} (its gradients, ${pk.params} parameters, and two 128×512 activations)`);
 }
 
