@@ -6,7 +6,7 @@ import { allocate, isFloating } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { cStrides, NDArray } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
-import { Box, FwdNode, newTrace, RevNode, backward, sameShape, withBatchedCotangents } from './tracer.js';
+import { Box, FwdNode, newTrace, RevNode, backward, batchedCotangents, sameShape, withBatchedCotangents } from './tracer.js';
 import { matmul, mul, onesLike, reshape, sum, zerosLike } from './ops/prims.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -70,7 +70,13 @@ export function makeVjp(f: Fn, argnum: Argnum = 0) {
       const gl = leaves(g);
       if (gl.length !== outLeaves.length) fail('SHAPE_MISMATCH', `vjp: the cotangent has ${gl.length} arrays but the function returned ${outLeaves.length}`);
       const seeds: [RevNode, Value][] = [];
-      outLeaves.forEach((l, i) => { if (l instanceof Box && l.trace === trace) seeds.push([l.node as RevNode, leafValue(gl[i], 'a cotangent')]); });
+      outLeaves.forEach((l, i) => {
+        if (!(l instanceof Box && l.trace === trace)) return;
+        const c = leafValue(gl[i], 'a cotangent'), want = [...batchedCotangents(), ...l.shape];
+        if (!sameShape(c.shape, want))
+          fail('SHAPE_MISMATCH', `vjp: the cotangent${outLeaves.length > 1 ? ` of output ${i}` : ''} has shape ${fmtShape(c.shape)}, but the function's value has shape ${fmtShape(want)}; pass a cotangent shaped like the value`);
+        seeds.push([l.node as RevNode, c]);
+      });
       if (!seeds.length) warnIndependent();
       const grads = seeds.length ? backward(seeds, ([] as RevNode[]).concat(...starts)) : []; // (not flat(): ~10x slower)
       let j = 0;

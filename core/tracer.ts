@@ -131,6 +131,9 @@ export const addTo = (a: Value | undefined, b: Value): Value => (a === undefined
  */
 let batch: readonly number[] = [];
 
+/** The batch axes of the backward pass being run (empty outside a batched one). */
+export const batchedCotangents = (): readonly number[] => batch;
+
 export function withBatchedCotangents<T>(shape: readonly number[], f: () => T): T {
   const outer = batch;
   batch = shape;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { np } from '../../core/np.js';
 import { callOp } from '../../core/call.js';
-import { grad } from '../../core/differential.js';
+import { grad, makeVjp } from '../../core/differential.js';
 import { throws } from '../helpers/assert.js';
 
 describe('bad input gets a typed error that names the problem', () => {
@@ -13,6 +13,12 @@ describe('bad input gets a typed error that names the problem', () => {
   });
   it('grad of a non-scalar output says what to use instead', () => {
     throws(() => grad((x: any) => np.sin(x))(np.array([1, 2])), 'NON_SCALAR_OUTPUT', TypeError, '[2]', 'elementwiseGrad');
+  });
+  it('a vjp cotangent not shaped like the value is refused, not broadcast', () => {
+    const [vjp] = makeVjp((x: any) => np.sin(x))(np.array([1, 2, 3]));
+    throws(() => vjp(1), 'SHAPE_MISMATCH', RangeError, 'cotangent', '[]', '[3]');
+    throws(() => vjp(np.ones([2, 3])), 'SHAPE_MISMATCH', RangeError, '[2, 3]', '[3]');
+    expect((vjp(np.ones([3])) as any).toArray()).toEqual([1, 2, 3].map(Math.cos));
   });
   it('differentiating with respect to an int or bool array is refused', () => {
     throws(() => grad((x: any) => np.sum(x))(np.array([1, 2], { dtype: 'int64' })), 'NOT_DIFFERENTIABLE', TypeError, 'int64');
