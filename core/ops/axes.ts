@@ -1,5 +1,16 @@
 import { fail, fmtShape } from '../errors.js';
 
+/**
+ * The leading axes a cotangent has beyond its value's: the batch axes of a batched backward pass (a Jacobian's
+ * cotangents all at once), none otherwise. Rules that reshape their cotangent keep them in front.
+ */
+const NO_AXES: readonly number[] = Object.freeze([]);
+export const batchAxes = (g: { shape: readonly number[] }, ans: { shape: readonly number[] }): readonly number[] =>
+  g.shape.length > ans.shape.length ? g.shape.slice(0, g.shape.length - ans.shape.length) : NO_AXES;
+
+/** `shape` after the batch axes `b`. */
+export const withBatch = (b: readonly number[], shape: readonly number[]): readonly number[] => (b.length ? [...b, ...shape] : shape);
+
 /** Normalises one axis (negative counts from the end) for an array of `ndim` dimensions. */
 export function normAxis(axis: unknown, ndim: number, where: string): number {
   if (typeof axis !== 'number' || !Number.isInteger(axis))

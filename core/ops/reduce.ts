@@ -7,7 +7,7 @@ import { cast } from '../kernels.js';
 import { NDArray, sizeOf } from '../ndarray.js';
 import { nativeKernels } from '../native.js';
 import { unboxAll } from '../tracer.js';
-import { intList, keepdimsShape, normAxes, normAxis, reducedShape } from './axes.js';
+import { batchAxes, withBatch, intList, keepdimsShape, normAxes, normAxis, reducedShape } from './axes.js';
 import { getitem } from './indexing.js';
 import { add, broadcastTo, conj, div, equal, mul, neg, onesLike, real, reshape, sqrt, sub, sum, transpose, where } from './prims.js';
 
@@ -69,7 +69,10 @@ defop({
   infer: ([x], { axis, keepdims = false }) => ({ shape: reducedShape(x.shape, normAxes(axis, x.shape.length, 'sum'), !!keepdims), dtype: sumDtype(x.dtype) }),
   forward: ([x], { axis }, out: Meta) => sumKernel(x, normAxes(axis, x.ndim, 'sum'), out.dtype, out.shape),
   // A 0-d cotangent (a total) broadcasts as it is.
-  vjp: (g, _ans, [x], { axis }) => broadcastTo(g.shape.length ? reshape(g, keepdimsShape(x.shape, normAxes(axis, x.ndim, 'sum'))) : g, x.shape),
+  vjp: (g, ans, [x], { axis }) => {
+    const b = batchAxes(g, ans);
+    return broadcastTo(g.shape.length ? reshape(g, withBatch(b, keepdimsShape(x.shape, normAxes(axis, x.ndim, 'sum')))) : g, withBatch(b, x.shape));
+  },
 });
 
 // ---- Helpers ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { fail, fmtShape } from '../errors.js';
 import { broadcastShapes, broadcastStrides, cast, map1, output, strided2 } from '../kernels.js';
 import { checkShape, cStrides, NDArray, sizeOf } from '../ndarray.js';
 import { unboxAll } from '../tracer.js';
-import { intList, normAxes, normAxis } from './axes.js';
+import { batchAxes, withBatch, intList, normAxes, normAxis } from './axes.js';
 import { ALL, gather, gathered, getitem, indexAdd, ix, planIndex, put, sliceAlong, sliceRange, takeIndex } from './indexing.js';
 import { add, astype, broadcastTo, div, greater, less, mul, reshape, sub, sum, transpose, where, zerosLike } from './prims.js';
 
@@ -318,7 +318,7 @@ defop(
       const c = x.contiguous();
       return new NDArray(c.data, out.shape, x.dtype, undefined, c.offset);
     },
-    vjp: (g, _ans, [x]) => reshape(g, x.shape),
+    vjp: (g, ans, [x]) => reshape(g, withBatch(batchAxes(g, ans), x.shape)),
   },
   {
     name: 'transpose', arity: 1, attrs: ['axes'], linear: true,

@@ -155,6 +155,15 @@ describe('jacobian in one batched pass', () => {
     const J = jacobian(f)(x) as NDArray;
     expect(calls).toBe(1);
     close(values(J), tanhDiag(values(np.tanh(np.matmul(W, x)))), 1e-14);
+    // Through sum and reshape, whose rules keep the batch axes in front: v·Σv (J = Σv·I + v1ᵀ) and a reshaped output.
+    const xv = values(x), s = xv.reduce((a, b) => a + b, 0);
+    const K = jacobian((v: any) => { calls++; return np.multiply(v, np.sum(v)); })(x) as NDArray;
+    expect(calls).toBe(2);
+    close(values(K), values(K).map((_, k) => (Math.floor(k / 20) === k % 20 ? s : 0) + xv[Math.floor(k / 20)]), 1e-14);
+    const R = jacobian((v: any) => { calls++; return np.reshape(np.tanh(np.matmul(W, v)), [4, 5]); })(x) as NDArray;
+    expect(calls).toBe(3);
+    expect(R.shape).toEqual([4, 5, 20]);
+    close(values(R), tanhDiag(values(np.tanh(np.matmul(W, x)))), 1e-14);
   });
 
   it('sums a batched cotangent over the broadcast axes after the batch axis, never over the batch axis', () => {
@@ -182,10 +191,11 @@ describe('jacobian in one batched pass', () => {
     close(values(K), tanhDiag(values(np.tanh(np.matmul(W, x)))), 1e-14);
   });
 
-  it('falls back to one VJP per row when the function mixes the copies', () => {
-    // v·Σv: stacked copies would be summed together. J = Σv·I + v 1ᵀ.
-    const J = jacobian((v: any) => np.multiply(v, np.sum(v)))(x) as NDArray, s = values(np.sum(x))[0], xv = values(x);
-    close(values(J), values(J).map((_, k) => (Math.floor(k / 20) === k % 20 ? s : 0) + xv[Math.floor(k / 20)]), 1e-14);
+  it('falls back to one VJP per row when a rule drops the batch axis and the function mixes stacked copies', () => {
+    // v·mean(v): mean's rule drops the batch axis, and stacked copies would be averaged together. J = μ·I + v 1ᵀ/20.
+    const xv = values(x), mu = xv.reduce((a, b) => a + b, 0) / 20;
+    const J = jacobian((v: any) => np.multiply(v, np.mean(v)))(x) as NDArray;
+    close(values(J), values(J).map((_, k) => (Math.floor(k / 20) === k % 20 ? mu : 0) + xv[Math.floor(k / 20)] / 20), 1e-14);
     // v − max over axis 0: copies stacked on a leading axis share the max, on a trailing one the shapes disagree.
     const M = jacobian((v: any) => np.subtract(v, np.max(v, { axis: 0 })))(x) as NDArray, am = xv.indexOf(Math.max(...xv));
     close(values(M), values(M).map((_, k) => (Math.floor(k / 20) === k % 20 ? 1 : 0) - (k % 20 === am ? 1 : 0)), 0);
