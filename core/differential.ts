@@ -7,6 +7,7 @@ import { fail, fmtShape } from './errors.js';
 import { cStrides, NDArray } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
 import { Box, FwdNode, newTrace, RevNode, backward, batchedCotangents, sameShape, withBatchedCotangents } from './tracer.js';
+import { withBatch } from './ops/axes.js';
 import { matmul, mul, onesLike, reshape, sum, zerosLike } from './ops/prims.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -72,7 +73,7 @@ export function makeVjp(f: Fn, argnum: Argnum = 0) {
       const seeds: [RevNode, Value][] = [];
       outLeaves.forEach((l, i) => {
         if (!(l instanceof Box && l.trace === trace)) return;
-        const c = leafValue(gl[i], 'a cotangent'), want = [...batchedCotangents(), ...l.shape];
+        const c = leafValue(gl[i], 'a cotangent'), want = withBatch(batchedCotangents(), l.shape);
         if (!sameShape(c.shape, want))
           fail('SHAPE_MISMATCH', `vjp: the cotangent${outLeaves.length > 1 ? ` of output ${i}` : ''} has shape ${fmtShape(c.shape)}, but the function's value has shape ${fmtShape(want)}; pass a cotangent shaped like the value`);
         seeds.push([l.node as RevNode, c]);

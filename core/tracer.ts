@@ -5,6 +5,7 @@ import { NDArray, type Nested, type Scalar } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
 import { checkUnwritten, mutationEpoch } from './versions.js';
 import { checkAbort } from './cancel.js';
+import { withBatch } from './ops/axes.js';
 
 /**
  * Reverse mode: a recorded op application (the op, its arguments and result, and which arguments were traced,
@@ -145,7 +146,7 @@ export function withBatchedCotangents<T>(shape: readonly number[], f: () => T): 
  * dtype (real part for real inputs).
  */
 export function fitCotangent(g: Value, arg: Value): Value {
-  const nb = batch.length, target = nb ? [...batch, ...arg.shape] : arg.shape;
+  const nb = batch.length, target = withBatch(batch, arg.shape);
   if (!sameShape(g.shape, target)) {
     if (nb && !sameShape(g.shape.slice(0, nb), batch)) fail('SHAPE_MISMATCH', `a batched cotangent of shape ${fmtShape(g.shape)} for an argument of shape ${fmtShape(arg.shape)}`);
     const lead = g.shape.length - nb - arg.shape.length;
