@@ -63,6 +63,9 @@ export function alias(name: string, target: string): void {
   REGISTRY.set(name, { ...getOp(target), name });
 }
 
+/** Whether op is the catalog's own (user primitives are not). */
+export const isCatalogOp = (op: OpDef): boolean => REGISTRY.get(op.name) === op;
+
 export function getOp(name: string): OpDef {
   const op = REGISTRY.get(name);
   if (!op) {

@@ -5,6 +5,7 @@ import { allocate, DType, isComplex, Storage } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { NDArray, sizeOf } from './ndarray.js';
 import { NATIVE_MIN_UNARY, nativeKernels } from './native.js';
+import { noteOutput, spareBuffer } from './reuse.js';
 
 export function broadcastShapes(where: string, ...shapes: (readonly number[])[]): readonly number[] {
   if (shapes.length === 2) {
@@ -38,10 +39,12 @@ export function broadcastStrides(x: NDArray, shape: readonly number[]): number[]
 }
 
 /** Storage for a kernel that writes every element. Float arrays from 64 KB skip the zero fill (malloc instead of
- * calloc: an 8 MB result is then written once instead of twice). */
+ * calloc: an 8 MB result is then written once instead of twice), and inside a backward pass take storage the pass
+ * found dead first (core/reuse.ts). */
 export function output(dtype: DType, n: number): Storage {
   if (n < OUTPUT_UNINIT_MIN || (dtype !== 'float64' && dtype !== 'float32')) return allocate(dtype, n);
-  const buffer = Buffer.allocUnsafeSlow(n * (dtype === 'float64' ? 8 : 4)).buffer;
+  const bytes = n * (dtype === 'float64' ? 8 : 4), buffer = spareBuffer(bytes) ?? (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
+  noteOutput(buffer);
   return dtype === 'float64' ? new Float64Array(buffer, 0, n) : new Float32Array(buffer, 0, n);
 }
 export const OUTPUT_UNINIT_MIN = 8192;

@@ -6,6 +6,7 @@ import { Tensorish } from './tensorish.js';
 import { checkUnwritten, mutationEpoch } from './versions.js';
 import { checkAbort } from './cancel.js';
 import { withBatch } from './ops/axes.js';
+import { Reuse } from './reuse.js';
 
 /**
  * Reverse mode: a recorded op application (the op, its arguments and result, and which arguments were traced,
@@ -195,26 +196,31 @@ export function backward(seeds: [RevNode, Value][], leaves: RevNode[]): (Value |
 
 function run(seeds: [RevNode, Value][], roots: RevNode[], leaves: RevNode[]): (Value | undefined)[] {
   for (const [n, g] of seeds) n.g = addTo(n.g as Value | undefined, g);
-  const ready = roots.filter((n) => n.pending === 0);
-  while (ready.length) {
-    const node = ready.pop()!, parents = node.parents;
-    checkAbort();
-    const gn = node.g;
-    if (gn !== undefined && parents.length) {
-      if (node.slot >= 0) {
-        const p = parents[0];
-        const acc = (p.g as (Value | undefined)[] | undefined) ?? new Array(p.nOut).fill(undefined);
-        acc[node.slot] = addTo(acc[node.slot], gn as Value);
-        p.g = acc;
-      } else {
-        for (let k = 0; k < parents.length; k++) {
-          const gk = pullback(node, gn as Value | Value[], k), p = parents[k];
-          if (gk !== undefined) p.g = p.g === undefined ? gk : addTo(p.g as Value, gk);
+  const ready = roots.filter((n) => n.pending === 0), reuse = new Reuse();
+  try {
+    while (ready.length) {
+      const node = ready.pop()!, parents = node.parents;
+      checkAbort();
+      const gn = node.g;
+      if (gn !== undefined && parents.length) {
+        if (node.slot >= 0) {
+          const p = parents[0];
+          const acc = (p.g as (Value | undefined)[] | undefined) ?? new Array(p.nOut).fill(undefined);
+          reuse.pin(acc[node.slot] = addTo(acc[node.slot], gn as Value));
+          p.g = acc;
+        } else {
+          for (let k = 0; k < parents.length; k++) {
+            const gk = pullback(node, gn as Value | Value[], k), p = parents[k];
+            if (gk !== undefined) p.g = reuse.accumulate(p.g as Value | undefined, gk, node.op!, addTo);
+          }
+          if (!Array.isArray(gn)) reuse.release(gn, node.op);
         }
+        node.g = undefined; // leaves (no parents) keep theirs: it is the result
       }
-      node.g = undefined; // leaves (no parents) keep theirs: it is the result
+      for (const p of parents) if (--p.pending === 0) ready.push(p);
     }
-    for (const p of parents) if (--p.pending === 0) ready.push(p);
+  } finally {
+    reuse.close();
   }
   return leaves.map((n) => n.g as Value | undefined);
 }
