@@ -94,9 +94,8 @@ export class Reuse {
 
   /** A node's slot lets go of v, the cotangent `op`'s VJP was given (a user primitive's keeps it pinned). */
   release(v: Value, op: OpDef | null): void {
-    if (op && !isCatalogOp(op)) return;
     const b = this.#own(v);
-    if (!b) return;
+    if (!b || (op && !isCatalogOp(op))) return;
     const n = (this.#holds?.get(b) ?? 1) - 1;
     if (n > 0) this.#holds!.set(b, n);
     else this.#free(b);
