@@ -41,7 +41,7 @@ export class Reuse {
 
   close(): void {
     fresh = this.#outer;
-    if (--passes === 0) spare.clear();
+    if (--passes === 0 && spare.size) spare.clear();
   }
 
   /** The storage of v if this pass made it and reuse is still on; a traced v turns reuse off. */
