@@ -31,6 +31,7 @@ export class RevNode {
   g: Value | (Value | undefined)[] | undefined = undefined;
 }
 const NONE: Value[] = [], NONE_I: number[] = [], NO_ATTRS: Attrs = Object.freeze({});
+const ALL_BOXED: number[][] = [NONE_I, [0], [0, 1]];
 
 /** Forward mode: the tangent travels with the value (undefined = symbolic zero). */
 export class FwdNode {
@@ -73,12 +74,17 @@ export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
   if (top === 0) return sym ? symbolic.apply!(op, args, attrs) : op.forward(args as NDArray[], attrs, op.infer(args, attrs));
   if (op.nondiff) return applyOp(op, args.map(unboxAll), attrs);
 
-  const inner: Value[] = new Array(args.length);
-  const boxed: number[] = [], nodes: (RevNode | FwdNode)[] = [];
+  // Exact-size arrays (a push onto [] reserves 17 slots), and the common position lists shared.
+  const inner = args.slice();
+  let count = 0;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a instanceof Box && a.trace === top) { inner[i] = a.value; boxed.push(i); nodes.push(a.node); }
-    else inner[i] = a;
+    if (a instanceof Box && a.trace === top) { inner[i] = a.value; count++; }
+  }
+  const boxed: number[] = count === args.length && count <= 2 ? ALL_BOXED[count] : new Array(count), nodes: (RevNode | FwdNode)[] = new Array(count);
+  for (let i = 0, k = 0; k < count; i++) {
+    const a = args[i];
+    if (a instanceof Box && a.trace === top) { if (boxed !== ALL_BOXED[count]) boxed[k] = i; nodes[k++] = a.node; }
   }
   const ans = applyOp(op, inner, attrs);
   return nodes[0] instanceof RevNode ? recordReverse(op, nodes as RevNode[], inner, boxed, ans, attrs, top) : pushForward(op, nodes as FwdNode[], inner, boxed, ans, attrs, top);
