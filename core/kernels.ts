@@ -4,7 +4,7 @@
 import { allocate, DType, isComplex, Storage } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { NDArray, sizeOf } from './ndarray.js';
-import { NATIVE_MIN_UNARY, nativeKernels } from './native.js';
+import { NATIVE_MIN_BINARY, NATIVE_MIN_UNARY, nativeKernels } from './native.js';
 import { noteOutput, spareBuffer } from './reuse.js';
 
 export function broadcastShapes(where: string, ...shapes: (readonly number[])[]): readonly number[] {
@@ -88,7 +88,7 @@ export function unaryVjp(name: string, g: unknown, x: unknown, ans: unknown): ND
 export function map1(x: NDArray, dtype: DType, f: F1, nativeName?: string): NDArray {
   const out = output(dtype, x.size);
   const xv = x.values();
-  if (nativeName && nativeKernels.unary(nativeName, xv, out)) return new NDArray(out, x.shape, dtype);
+  if (nativeName && out.length >= NATIVE_MIN_UNARY && nativeKernels.unary(nativeName, xv, out)) return new NDArray(out, x.shape, dtype);
   for (let i = 0; i < out.length; i++) out[i] = f(xv[i]);
   return new NDArray(out, x.shape, dtype);
 }
@@ -114,7 +114,7 @@ export function map2(a: NDArray, b: NDArray, shape: readonly number[], dtype: DT
   if (n === 0) return new NDArray(out, shape, dtype);
   if (a.isContiguous && b.isContiguous && (a.size === n || a.size === 1) && (b.size === n || b.size === 1)) {
     const av = a.values(), bv = b.values();
-    if (nativeName && nativeKernels.binary(nativeName, scalarAs(av, out), scalarAs(bv, out), out)) return new NDArray(out, shape, dtype);
+    if (nativeName && n >= NATIVE_MIN_BINARY && nativeKernels.binary(nativeName, scalarAs(av, out), scalarAs(bv, out), out)) return new NDArray(out, shape, dtype);
     if (av.length === n && bv.length === n) for (let i = 0; i < n; i++) out[i] = f(av[i], bv[i]);
     else if (bv.length === n) { const s = av[0]; for (let i = 0; i < n; i++) out[i] = f(s, bv[i]); }
     else if (av.length === n) { const s = bv[0]; for (let i = 0; i < n; i++) out[i] = f(av[i], s); }
