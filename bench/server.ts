@@ -5,9 +5,10 @@
 // first, else it runs from source through tsx); the load generator is this process, on loopback: HTTP
 // through node:http's keep-alive Agent, gRPC as plain unary calls on one node:http2 session (grpc-js's
 // client costs ~300 µs of CPU a call, more than the server's no-op, so it, not the server, set the pace).
-// Writes bench/results/server-<date>.json.
+// Each cell also reports the server's CPU time per request (from /proc: all its threads), steadier than rates
+// on a shared machine. Writes bench/results/server-<date>.json.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -85,10 +86,19 @@ const targets: Record<string, () => Promise<unknown>> = {
   'HTTP no-op (/v2/health/live)': () => post('/v2/health/live', null),
 };
 
-/** `clients` loops, each sending its next request when the last is answered, for SECONDS. */
+/** The server process's CPU time so far (all its threads), in µs; NaN where /proc is not there. */
+const serverCpu = () => {
+  try {
+    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+  } catch { return NaN; }
+};
+const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
+
+/** `clients` loops, each sending its next request when the last is answered, for SECONDS; with the server's CPU time per request. */
 async function load(send: () => Promise<unknown>, clients: number) {
   const lat: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
+  const cpu0 = serverCpu(), end = performance.now() + SECONDS * 1000;
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < end) {
       const t = performance.now();
@@ -98,13 +108,13 @@ async function load(send: () => Promise<unknown>, clients: number) {
   }));
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { rps: lat.length / SECONDS, p50: q(0.5), p99: q(0.99) };
+  return { rps: lat.length / SECONDS, p50: q(0.5), p99: q(0.99), cpuUs: (serverCpu() - cpu0) / lat.length };
 }
 
 for (const send of Object.values(targets)) await load(send, 4); // warm up both sides
-const rows: { target: string; clients: number; rps: number; p50: number; p99: number; ofNoop?: number }[] = [];
+const rows: { target: string; clients: number; rps: number; p50: number; p99: number; cpuUs: number; ofNoop?: number }[] = [];
 console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, ${SECONDS} s per cell, load generator in this process (HTTP: node:http keep-alive Agent; gRPC: unary calls on one node:http2 session)`);
-console.log('target                          clients   req/s    p50 ms   p99 ms   % of no-op');
+console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op');
 for (const clients of [1, 16, 64]) {
   for (const transport of ['gRPC', 'HTTP']) {
     const names = Object.keys(targets).filter((n) => n.startsWith(transport));
@@ -113,7 +123,7 @@ for (const clients of [1, 16, 64]) {
     for (const [name, r] of [[names[0], grad], [names[1], noop]] as const) {
       const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: grad.rps / noop.rps } : {}) };
       rows.push(row);
-      console.log(`${name.padEnd(32)}${String(clients).padStart(7)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(3).padStart(9)}${r.p99.toFixed(3).padStart(9)}${row.ofNoop ? `${(row.ofNoop * 100).toFixed(0)}%`.padStart(13) : ''}`);
+      console.log(`${name.padEnd(32)}${String(clients).padStart(7)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(3).padStart(9)}${r.p99.toFixed(3).padStart(9)}${r.cpuUs.toFixed(0).padStart(20)}${row.ofNoop ? `${(row.ofNoop * 100).toFixed(0)}%`.padStart(13) : ''}`);
     }
   }
 }
