@@ -141,18 +141,20 @@ function layout(rows: number, cols: number, rs: number, cs: number): { trans: bo
   return null;
 }
 
+const NO_INDEX: number[] = [];
+
 /** C[b] = A[b] @ B[b] for A [...batch, M, K] and B [...batch, K, N] (any strides, same batch shape); C is contiguous. */
 function batchedGemm(A: NDArray, B: NDArray): NDArray {
   const nb = A.ndim - 2, batch = A.shape.slice(0, nb);
   const [M, K, N] = [A.shape[nb], A.shape[nb + 1], B.shape[nb + 1]];
   const dtype = A.dtype, cx = isComplex(dtype), C = output(dtype, sizeOf(batch) * M * N); // every element is written
   const addon = M * N * K >= GEMM_MIN_WORK ? native() : null;
-  let la = layout(M, K, A.strides[nb], A.strides[nb + 1]), lb = layout(K, N, B.strides[nb], B.strides[nb + 1]);
+  let la = addon && layout(M, K, A.strides[nb], A.strides[nb + 1]), lb = addon && layout(K, N, B.strides[nb], B.strides[nb + 1]);
   if (addon && !la) { A = new NDArray(A.values(), A.shape, dtype); la = layout(M, K, K, 1); }
   if (addon && !lb) { B = new NDArray(B.values(), B.shape, dtype); lb = layout(K, N, N, 1); }
-  const idx = new Array<number>(nb).fill(0);
+  const idx = nb ? new Array<number>(nb).fill(0) : NO_INDEX, count = sizeOf(batch);
   let oa = A.offset, ob = B.offset;
-  for (let b = 0, oc = 0; b < sizeOf(batch); b++, oc += M * N) {
+  for (let b = 0, oc = 0; b < count; b++, oc += M * N) {
     if (addon) addon.gemm(la!.trans, lb!.trans, M, N, K, 1, A.data as Float64Array, oa, la!.ld, B.data as Float64Array, ob, lb!.ld, 0, C as Float64Array, oc, N, cx);
     else if (cx) jsZgemm(M, N, K, A.data, oa, A.strides[nb], A.strides[nb + 1], B.data, ob, B.strides[nb], B.strides[nb + 1], C, oc);
     else jsGemm(M, N, K, A.data, oa, A.strides[nb], A.strides[nb + 1], B.data, ob, B.strides[nb], B.strides[nb + 1], C, oc);
