@@ -36,7 +36,7 @@ afterEach(() => expect(Buffer.allocUnsafeSlow.name).toBe('allocUnsafeSlow'));
 const chain = (v: any) => np.sum(np.tanh(np.multiply(np.exp(np.sin(v)), v)));
 const chainGrad = (xs: number[]) => map(xs, (x) => { const e = Math.exp(Math.sin(x)), t = Math.tanh(e * x); return (1 - t * t) * e * (x * Math.cos(x) + 1); });
 
-for (const n of [OUTPUT_UNINIT_MIN - 1, 2 * OUTPUT_UNINIT_MIN + 3]) {
+for (const n of [OUTPUT_UNINIT_MIN - 1, OUTPUT_UNINIT_MIN, 2 * OUTPUT_UNINIT_MIN + 3]) {
   describe(`gradients of ${n}-element arrays`, () => {
     const xs = randn(n), x = arr(xs);
 
