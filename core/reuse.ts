@@ -6,6 +6,8 @@
 // that alone holds its buffer is written in place. Only such buffers: nothing outside the pass has seen them, except
 // the VJPs of user primitives (which may keep what they get or return), so cotangents there are never reused; and a
 // traced cotangent (a higher-order pass records what it computes) stops all reuse for the rest of the pass.
+// Dead buffers stay on offer after the pass, for the next call's forward pass, until the event loop next turns (a
+// training loop reuses them from step to step; nothing is kept once the program yields), SPARE_BYTES at most.
 import { isCatalogOp, type OpDef, type Value } from './catalog.js';
 import { NDArray } from './ndarray.js';
 import { nativeKernels } from './native.js';
@@ -14,11 +16,28 @@ import { Tensorish } from './tensorish.js';
 /** Buffers `output` handed out since the innermost running pass began (null until the first). */
 let fresh: Set<ArrayBuffer> | null = null;
 let passes = 0;
-/** Dead buffers by byte length, handed out by `output` until the outermost pass ends. */
+/** Dead buffers by byte length; their bytes together; the timer that drops them when the event loop turns. */
 const spare = new Map<number, ArrayBuffer[]>();
+let spareBytes = 0, dropping: ReturnType<typeof setTimeout> | undefined;
+const SPARE_BYTES = 128 << 20;
 
-/** For `output`: a dead buffer of this many bytes, when a pass has one. */
-export const spareBuffer = (bytes: number): ArrayBuffer | undefined => (passes ? spare.get(bytes)?.pop() : undefined);
+/** For `output`: a dead buffer of this many bytes, if there is one. */
+export function spareBuffer(bytes: number): ArrayBuffer | undefined {
+  const b = spare.get(bytes)?.pop();
+  if (b) spareBytes -= bytes;
+  return b;
+}
+
+function offer(b: ArrayBuffer): void {
+  if (spareBytes + b.byteLength > SPARE_BYTES) return;
+  const list = spare.get(b.byteLength);
+  if (list) list.push(b); else spare.set(b.byteLength, [b]);
+  spareBytes += b.byteLength;
+  if (!dropping) {
+    dropping = setTimeout(() => { spare.clear(); spareBytes = 0; dropping = undefined; }, 0);
+    dropping.unref?.();
+  }
+}
 
 /** For `output`: notes a buffer it handed out (a pass may reuse it). */
 export function noteOutput(b: ArrayBuffer): void {
@@ -41,7 +60,7 @@ export class Reuse {
 
   close(): void {
     fresh = this.#outer;
-    if (--passes === 0 && spare.size) spare.clear();
+    passes--;
   }
 
   /** The storage of v if this pass made it and reuse is still on; a traced v turns reuse off. */
@@ -64,8 +83,7 @@ export class Reuse {
     if (this.#off) return;
     this.#holds?.delete(b);
     fresh!.delete(b);
-    const list = spare.get(b.byteLength);
-    if (list) list.push(b); else spare.set(b.byteLength, [b]);
+    offer(b);
   }
 
   /**
