@@ -16,23 +16,35 @@ import { Tensorish } from './tensorish.js';
 /** Buffers `output` handed out since the innermost running pass began (null until the first). */
 let fresh: Set<ArrayBuffer> | null = null;
 let passes = 0;
-/** Dead buffers by byte length; their bytes together; the timer that drops them when the event loop turns. */
+/** Dead buffers by byte length, the length offered last at the end; their bytes together; the timer that drops them
+ * all when the event loop turns. */
 const spare = new Map<number, ArrayBuffer[]>();
 let spareBytes = 0, dropping: ReturnType<typeof setTimeout> | undefined;
 const SPARE_BYTES = 128 << 20;
 
 /** For `output`: a dead buffer of this many bytes, if there is one. */
 export function spareBuffer(bytes: number): ArrayBuffer | undefined {
-  const b = spare.get(bytes)?.pop();
-  if (b) spareBytes -= bytes;
+  const list = spare.get(bytes), b = list?.pop();
+  if (!b) return undefined;
+  spareBytes -= bytes;
+  if (!list!.length) spare.delete(bytes);
   return b;
 }
 
+/** Puts b on offer, dropping the lengths offered longest ago while the offer would exceed SPARE_BYTES. */
 function offer(b: ArrayBuffer): void {
-  if (spareBytes + b.byteLength > SPARE_BYTES) return;
-  const list = spare.get(b.byteLength);
-  if (list) list.push(b); else spare.set(b.byteLength, [b]);
-  spareBytes += b.byteLength;
+  const n = b.byteLength;
+  if (n > SPARE_BYTES) return;
+  while (spareBytes + n > SPARE_BYTES) {
+    const [k, old] = spare.entries().next().value!;
+    spareBytes -= k * old.length;
+    spare.delete(k);
+  }
+  const list = spare.get(n) ?? [];
+  spare.delete(n);
+  spare.set(n, list);
+  list.push(b);
+  spareBytes += n;
   if (!dropping) {
     dropping = setTimeout(() => { spare.clear(); spareBytes = 0; dropping = undefined; }, 0);
     dropping.unref?.();
