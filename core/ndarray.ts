@@ -45,15 +45,21 @@ export class NDArray extends Tensorish {
   weak = false;
   /** Set when a traced value was written into this array in place: ops then see that traced value. */
   tracedAs?: import('./tracer.js').Box;
+  readonly strides: readonly number[];
   constructor(
     readonly data: Storage,
     readonly shape: readonly number[],
     readonly dtype: DType,
-    readonly strides: readonly number[] = cStrides(shape),
+    strides?: readonly number[],
     readonly offset = 0,
   ) {
     super();
     this.size = sizeOf(shape);
+    if (strides) this.strides = strides;
+    else {
+      this.strides = cStrides(shape);
+      this.#contiguous = true; // C strides: known without the check
+    }
   }
 
   static fromData(data: ArrayLike<number>, shape: readonly number[], dtype: DType = 'float64'): NDArray {
