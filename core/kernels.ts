@@ -39,8 +39,8 @@ export function broadcastStrides(x: NDArray, shape: readonly number[]): number[]
 }
 
 /** Storage for a kernel that writes every element. Float arrays from 64 KB skip the zero fill (malloc instead of
- * calloc: an 8 MB result is then written once instead of twice), and inside a backward pass take storage the pass
- * found dead first (core/reuse.ts). */
+ * calloc: an 8 MB result is then written once instead of twice), and take storage a backward pass found dead first
+ * (core/reuse.ts). */
 export function output(dtype: DType, n: number): Storage {
   if (n < OUTPUT_UNINIT_MIN || (dtype !== 'float64' && dtype !== 'float32')) return allocate(dtype, n);
   const bytes = n * (dtype === 'float64' ? 8 : 4), buffer = spareBuffer(bytes) ?? (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);

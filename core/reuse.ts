@@ -114,7 +114,7 @@ export class Reuse {
     if (bo && bo !== bk && this.#holds?.get(bo) === 1 && addInto(old as NDArray, gk)) sum = old;
     else {
       sum = add(old, gk);
-      if (bo) this.release(old, null);
+      if (bo) this.#drop(bo);
       const bs = this.#own(sum);
       if (bs) this.#add(bs, 1);
     }
@@ -123,9 +123,13 @@ export class Reuse {
   }
 
   /** A node's slot lets go of v, the cotangent `op`'s VJP was given (a user primitive's keeps it pinned). */
-  release(v: Value, op: OpDef | null): void {
+  release(v: Value, op: OpDef): void {
     const b = this.#own(v);
-    if (!b || (op && !isCatalogOp(op))) return;
+    if (b && isCatalogOp(op)) this.#drop(b);
+  }
+
+  /** One slot fewer holds b; freed when none does. */
+  #drop(b: ArrayBuffer): void {
     const n = (this.#holds?.get(b) ?? 1) - 1;
     if (n > 0) this.#holds!.set(b, n);
     else this.#free(b);

@@ -81,10 +81,11 @@ export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
     const a = args[i];
     if (a instanceof Box && a.trace === top) { inner[i] = a.value; count++; }
   }
-  const boxed: number[] = count === args.length && count <= 2 ? ALL_BOXED[count] : new Array(count), nodes: (RevNode | FwdNode)[] = new Array(count);
+  const shared = count === args.length && count <= 2;
+  const boxed: number[] = shared ? ALL_BOXED[count] : new Array(count), nodes: (RevNode | FwdNode)[] = new Array(count);
   for (let i = 0, k = 0; k < count; i++) {
     const a = args[i];
-    if (a instanceof Box && a.trace === top) { if (boxed !== ALL_BOXED[count]) boxed[k] = i; nodes[k++] = a.node; }
+    if (a instanceof Box && a.trace === top) { if (!shared) boxed[k] = i; nodes[k++] = a.node; }
   }
   const ans = applyOp(op, inner, attrs);
   return nodes[0] instanceof RevNode ? recordReverse(op, nodes as RevNode[], inner, boxed, ans, attrs, top) : pushForward(op, nodes as FwdNode[], inner, boxed, ans, attrs, top);
@@ -219,7 +220,7 @@ function run(seeds: [RevNode, Value][], roots: RevNode[], leaves: RevNode[]): (V
             const gk = pullback(node, gn as Value | Value[], k), p = parents[k];
             if (gk !== undefined) p.g = reuse.accumulate(p.g as Value | undefined, gk, node.op!, addTo);
           }
-          if (!Array.isArray(gn)) reuse.release(gn, node.op);
+          if (!Array.isArray(gn)) reuse.release(gn, node.op!);
         }
         node.g = undefined; // leaves (no parents) keep theirs: it is the result
       }
