@@ -8,8 +8,8 @@ namespace {
 
 using VD = __m256d;
 using VF = __m256;
-#define SLEEF_D(fn) Sleef_##fn##d4_u10avx2
-#define SLEEF_F(fn) Sleef_##fn##f8_u10avx2
+#define SLEEF_D(fn, u) Sleef_##fn##d4_##u##avx2
+#define SLEEF_F(fn, u) Sleef_##fn##f8_##u##avx2
 #define STREAM_D _mm256_stream_pd
 #define STREAM_F _mm256_stream_ps
 #include "kernels_impl.h"

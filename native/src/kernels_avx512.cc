@@ -8,8 +8,8 @@ namespace {
 
 using VD = __m512d;
 using VF = __m512;
-#define SLEEF_D(fn) Sleef_##fn##d8_u10avx512f
-#define SLEEF_F(fn) Sleef_##fn##f16_u10avx512f
+#define SLEEF_D(fn, u) Sleef_##fn##d8_##u##avx512f
+#define SLEEF_F(fn, u) Sleef_##fn##f16_##u##avx512f
 #define STREAM_D _mm512_stream_pd
 #define STREAM_F _mm512_stream_ps
 #include "kernels_impl.h"

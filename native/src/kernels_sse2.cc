@@ -8,8 +8,8 @@ namespace {
 
 using VD = __m128d;
 using VF = __m128;
-#define SLEEF_D(fn) Sleef_##fn##d2_u10sse2
-#define SLEEF_F(fn) Sleef_##fn##f4_u10sse2
+#define SLEEF_D(fn, u) Sleef_##fn##d2_##u##sse2
+#define SLEEF_F(fn, u) Sleef_##fn##f4_##u##sse2
 #define STREAM_D _mm_stream_pd
 #define STREAM_F _mm_stream_ps
 #include "kernels_impl.h"
