@@ -67,31 +67,50 @@ function flat(x0: any, views: boolean): [Float64Array, (x: Float64Array) => any]
   return [flat0.values() as Float64Array, (x) => unflatten(new NDArray(x, [x.length], 'float64'), { views })];
 }
 
-/** The gradient, flattened into `into` (one buffer for every step of a first-order method). */
-function flatGrad(g: any, into: Float64Array): Float64Array {
+/**
+ * The gradient as pieces of the flat vector: [offset, values] per leaf, the leaves' own storage when every leaf is a
+ * contiguous float64 array (no copy), else one piece copied into `into` (numbers, float32 or mixed leaves: flatten
+ * converts them).
+ */
+function gradPieces(g: any, into: Float64Array): [number, Float64Array][] {
   const ls = leaves(g), plain = ls.every((l) => l instanceof NDArray && l.dtype === 'float64');
-  const gv = plain ? null : flatten(g)[0] as NDArray; // numbers, float32 or mixed leaves: flatten converts them
+  const gv = plain ? null : flatten(g)[0] as NDArray;
   const n = gv ? gv.size : (ls as NDArray[]).reduce((s, l) => s + l.size, 0);
   if (n !== into.length || (gv && gv.dtype === 'complex128'))
     fail('SHAPE_MISMATCH', `optimizer: the gradient has ${n} ${gv?.dtype ?? 'float64'} elements, the parameters ${into.length} float64`);
-  if (gv) into.set(gv.values());
-  else for (let k = 0, i = 0; i < ls.length; k += (ls[i] as NDArray).size, i++) into.set((ls[i] as NDArray).values(), k);
+  if (gv) { into.set(gv.values()); return [[0, into]]; }
+  const pieces: [number, Float64Array][] = [];
+  for (let k = 0, i = 0; i < ls.length; k += (ls[i] as NDArray).size, i++) pieces.push([k, (ls[i] as NDArray).values() as Float64Array]);
+  return pieces;
+}
+
+/** The gradient, flattened into `into`. */
+function flatGrad(g: any, into: Float64Array): Float64Array {
+  const pieces = gradPieces(g, into);
+  if (pieces.length !== 1 || pieces[0][1] !== into) for (const [k, v] of pieces) into.set(v, k);
   return into;
 }
+
+const slice = (a: Float64Array, k: number, n: number) => (k === 0 && n === a.length ? a : a.subarray(k, k + n));
 
 function run(gradFn: GradFn, x0: any, numIters: number, callback: Callback | undefined, rule: Rule) {
   const [start, unflatten] = flat(x0, true);
   let x = start;
-  const state = rule.init(x.length), gbuf = new Float64Array(x.length);
+  const state = rule.init(x.length), gbuf = new Float64Array(x.length), names = Object.keys(state);
   // Each step writes a new vector (never x, which the parameters handed out so far are views of), as autograd's
-  // x = x - … makes a new array.
+  // x = x - … makes a new array. The update runs piece by piece over the gradient's leaves (elementwise, so the
+  // same numbers as over the whole vector), which saves copying the gradient into one vector first.
   for (let i = 0; i < numIters; i++) {
     const params = unflatten(x);
     const g = gradFn(params, i);
-    const gv = flatGrad(g, gbuf);
+    const pieces = gradPieces(g, gbuf);
     if (callback) callback(params, i, g);
     const next = output('float64', x.length) as Float64Array; // every element is written
-    rule.step(x, gv, i, state, next);
+    for (const [k, gv] of pieces) {
+      const n = gv.length, part: State = {};
+      for (const s of names) part[s] = slice(state[s], k, n);
+      rule.step(slice(x, k, n), gv, i, part, slice(next, k, n));
+    }
     x = next;
   }
   return unflatten(x);
