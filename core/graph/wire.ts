@@ -29,11 +29,13 @@ export const DEFAULT_WIRE_LIMITS: WireLimits = { maxElements: MAX_ELEMENTS, maxN
 
 // ---- tensors ----
 
+const EMPTY_TENSOR = create(TensorSchema);
+
 /** An NDArray as a Tensor message: raw little-endian bytes (exact bit for bit), or the typed contents fields a JSON client reads. */
 export function tensorToProto(nd: NDArray, { typed = false } = {}, where = 'tensor'): Tensor {
   const { dtype } = nd, values = nd.values();
   const head = { datatype: DATATYPES[dtype], shape: nd.shape.map(BigInt), weak: nd.weak };
-  if (!typed) return create(TensorSchema, { ...head, rawContents: toRaw(values, dtype, where) });
+  if (!typed) return { ...EMPTY_TENSOR, ...head, rawContents: toRaw(values, dtype, where) }; // create()'s result, without its reflection
   const list = dtype === 'bool' ? Array.from(values, (v) => v !== 0)
     : dtype === 'int64' ? Array.from(values, (v, i) => toInt64(v, i, where)) : Array.from(values);
   return create(TensorSchema, { ...head, contents: { [TYPED[dtype]]: list } });
@@ -68,13 +70,40 @@ export function tensorFromProto(msg: Tensor, limits: Partial<WireLimits> = {}, w
 const withWeak = (nd: NDArray, weak: boolean) => { nd.weak = weak; return nd; };
 
 function toRaw(values: Storage, dtype: DType, where: string): Uint8Array {
+  if (LITTLE_ENDIAN && values.byteLength <= SMALL_BYTES && dtype in ELEMENT) return smallToRaw(values, dtype as Scratched);
   const src = dtype === 'int64' ? BigInt64Array.from(values, (v, i) => toInt64(v, i, where)) : values;
   const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength).slice();
   if (!LITTLE_ENDIAN) swapBytes(bytes, COMPONENT_BYTES[dtype]);
   return bytes;
 }
 
+// V8 keeps a typed array of at most 64 bytes inside the JS heap, and reading its .buffer moves it out, which costs
+// more than a small tensor's values: those go byte by byte through one scratch element (little-endian hosts).
+const SMALL_BYTES = 64, SCRATCH = new ArrayBuffer(8), SCRATCH_BYTES = new Uint8Array(SCRATCH);
+const ELEMENT = { float64: new Float64Array(SCRATCH), complex128: new Float64Array(SCRATCH), float32: new Float32Array(SCRATCH), int32: new Int32Array(SCRATCH) };
+type Scratched = keyof typeof ELEMENT;
+
+function smallToRaw(values: Storage, dtype: Scratched): Uint8Array {
+  const e = ELEMENT[dtype], w = COMPONENT_BYTES[dtype], out = new Uint8Array(values.length * w);
+  for (let i = 0; i < values.length; i++) {
+    e[0] = values[i];
+    for (let b = 0; b < w; b++) out[i * w + b] = SCRATCH_BYTES[b];
+  }
+  return out;
+}
+
+function smallFromRaw(raw: Uint8Array, dtype: Scratched): Storage {
+  const e = ELEMENT[dtype], w = COMPONENT_BYTES[dtype], n = raw.length / w;
+  const out = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let b = 0; b < w; b++) SCRATCH_BYTES[b] = raw[i * w + b];
+    out[i] = e[0];
+  }
+  return out;
+}
+
 function fromRaw(raw: Uint8Array, dtype: DType, where: string): Storage {
+  if (LITTLE_ENDIAN && raw.length <= SMALL_BYTES && dtype in ELEMENT) return smallFromRaw(raw, dtype as Scratched);
   const bytes = new Uint8Array(raw); // a copy: aligned, and not a view into the message's buffer (Buffer.slice would be one)
   if (!LITTLE_ENDIAN) swapBytes(bytes, COMPONENT_BYTES[dtype]);
   switch (dtype) {
@@ -346,10 +375,15 @@ export function fromJsonString<D extends DescMessage>(schema: D, text: string): 
   return fromJson(schema, json);
 }
 
-const stringify = (v: JsonValue): string =>
+// JSON.stringify unless a -0 is there to keep (only typed contents and float attributes can hold one).
+const stringify = (v: JsonValue): string => (hasNegativeZero(v) ? stringifyKeepingSign(v) : JSON.stringify(v));
+const hasNegativeZero = (v: JsonValue): boolean =>
+  typeof v === 'number' ? Object.is(v, -0)
+    : Array.isArray(v) ? v.some(hasNegativeZero) : v !== null && typeof v === 'object' && Object.values(v).some(hasNegativeZero);
+const stringifyKeepingSign = (v: JsonValue): string =>
   Object.is(v, -0) ? '-0'
-    : Array.isArray(v) ? `[${v.map(stringify).join(',')}]`
-      : v !== null && typeof v === 'object' ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${stringify(x)}`).join(',')}}`
+    : Array.isArray(v) ? `[${v.map(stringifyKeepingSign).join(',')}]`
+      : v !== null && typeof v === 'object' ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${stringifyKeepingSign(x)}`).join(',')}}`
         : JSON.stringify(v);
 
 // ---- gRPC ----

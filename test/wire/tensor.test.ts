@@ -106,6 +106,20 @@ describe('raw contents: exact bit for bit', () => {
   });
 });
 
+  it('tensors of 64 bytes and of one element more (small ones take a byte-by-byte path) keep every bit', () => {
+    const sizes: [DType, number, (i: number) => number][] = [
+      ['float64', 8, (i) => [-0, NaN, 2 ** -1074, -Infinity][i % 4] ?? i], ['complex128', 4, (i) => (i % 3 ? -0 : 1 / 3 + i)],
+      ['float32', 16, (i) => (i % 2 ? -0 : 0.1 * i)], ['int32', 16, (i) => (i % 2 ? -(2 ** 31) : 2 ** 31 - 1 - i)],
+    ];
+    for (const [dtype, n, value] of sizes) for (const size of [n, n + 1]) {
+      const nd = NDArray.zeros([size], dtype), w = dtype === 'complex128' ? 2 : 1;
+      for (let i = 0; i < size * w; i++) nd.data[i] = value(i);
+      const bytes = hex(bytesOf(nd.data));
+      expect(hex(tensorToProto(nd).rawContents), `${dtype}[${size}]`).toBe(bytes);
+      for (const back of roundTrips(nd)) expect(hex(bytesOf(back.data)), `${dtype}[${size}]`).toBe(bytes);
+    }
+  });
+
 describe('typed contents (what JSON clients write)', () => {
   const cases: [DType, number[], string][] = [
     ['float64', [1.5, -0, NaN, Infinity, -Infinity], '{"datatype":"FP64","shape":["5"],"contents":{"fp64Contents":[1.5,-0,"NaN","Infinity","-Infinity"]}}'],
