@@ -9,6 +9,8 @@ export type Operand = Value | number | boolean | Complex;
 const isComplexScalar = (x: unknown): x is Complex =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && typeof (x as Complex).re === 'number' && typeof (x as Complex).im === 'number' && Object.keys(x).length === 2;
 
+const NO_ATTRS: Attrs = Object.freeze({});
+
 // Shape and strides of the 0-d arrays JS numbers become: shared (shapes are never written).
 const NO_DIMS: readonly number[] = Object.freeze([]);
 
@@ -44,11 +46,13 @@ function arrayArgs(op: OpDef, args: readonly unknown[]): Value[] {
   const min = op.minArity ?? op.arity;
   if (args.length < min || args.length > op.arity)
     fail('BAD_ARGUMENT', `${op.name} takes ${min === op.arity ? op.arity : `${min} to ${op.arity}`} array argument${op.arity === 1 ? '' : 's'}, got ${args.length}`);
-  return args.map((x, i) => arg(op, x, i));
+  const out: Value[] = new Array(args.length); // rules call ops through here: no closure per call
+  for (let i = 0; i < args.length; i++) out[i] = arg(op, args[i], i);
+  return out;
 }
 
 /** Calls a catalog op by NumPy's dotted name, array arguments in order, other parameters by NumPy's name. */
-export function callOp(name: string, args: readonly unknown[], attrs: Attrs = {}): Out {
+export function callOp(name: string, args: readonly unknown[], attrs: Attrs = NO_ATTRS): Out {
   const op = getOp(name);
   if (!Array.isArray(args)) fail('BAD_ARGUMENT', `callOp('${name}', args, attrs): args must be an array of operands`);
   if (attrs === null || typeof attrs !== 'object' || Array.isArray(attrs)) fail('BAD_ATTRIBUTE', `callOp('${name}'): attrs must be a plain object keyed by NumPy parameter names`);
@@ -98,4 +102,3 @@ export function npFunction(op: OpDef): (...a: unknown[]) => Out {
   return general;
 }
 
-const NO_ATTRS: Attrs = Object.freeze({});
