@@ -3,7 +3,7 @@
 // concurrent clients, next to the same server's no-op routes (gRPC ServerLive, GET /v2/health/live) in
 // the same run. The server is a child process (the compiled dist/server/cli.js; run `npm run build:ts`
 // first, else it runs from source through tsx); the load generator is this process, on loopback: HTTP
-// through node:http's keep-alive Agent, gRPC as plain unary calls on one node:http2 session (grpc-js's
+// through node:http's keep-alive Agent, gRPC as plain unary calls on one node:http2 session per client (grpc-js's
 // client costs ~300 µs of CPU a call, more than the server's no-op, so it, not the server, set the pace).
 // Each cell also reports the server's CPU time per request (from /proc: all its threads), steadier than rates
 // on a shared machine. Writes bench/results/server-<date>.json.
@@ -64,12 +64,14 @@ const grpcBody = toBinary(ValueAndGradRequestSchema, create(ValueAndGradRequestS
 const httpBody = JSON.stringify({ inputs: [{ datatype: 'FP64', shape: ['3'], rawContents: Buffer.from(w.rawContents).toString('base64') }] });
 
 // A gRPC unary call: one length-prefixed message out; the status in the trailers (or the headers, when there is no message).
-const session = connect(`http://127.0.0.1:${ports.grpc}`);
-const unary = (path: string, body: Uint8Array) => new Promise<void>((resolve, reject) => {
+// Client c's own connection, as each client of a real service has its own channel.
+const sessions: ReturnType<typeof connect>[] = [];
+const sessionOf = (c: number) => (sessions[c] ??= connect(`http://127.0.0.1:${ports.grpc}`));
+const unary = (c: number, path: string, body: Uint8Array) => new Promise<void>((resolve, reject) => {
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);
   frame.set(body, 5);
-  const call = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+  const call = sessionOf(c).request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
   let status: unknown;
   call.on('response', (h) => { status = h['grpc-status']; });
   call.on('trailers', (t) => { status = t['grpc-status']; });
@@ -79,9 +81,9 @@ const unary = (path: string, body: Uint8Array) => new Promise<void>((resolve, re
   call.end(frame);
 });
 
-const targets: Record<string, () => Promise<unknown>> = {
-  'gRPC ValueAndGrad': () => unary('/gradd.v1.Gradient/ValueAndGrad', grpcBody),
-  'gRPC no-op (ServerLive)': () => unary('/inference.GRPCInferenceService/ServerLive', new Uint8Array()),
+const targets: Record<string, (client: number) => Promise<unknown>> = {
+  'gRPC ValueAndGrad': (c) => unary(c, '/gradd.v1.Gradient/ValueAndGrad', grpcBody),
+  'gRPC no-op (ServerLive)': (c) => unary(c, '/inference.GRPCInferenceService/ServerLive', new Uint8Array()),
   'HTTP valueAndGrad': async () => { if ((await post(`/v1/models/${modelId}/valueAndGrad`, httpBody)) !== 200) throw new Error('HTTP error'); },
   'HTTP no-op (/v2/health/live)': () => post('/v2/health/live', null),
 };
@@ -96,13 +98,13 @@ const serverCpu = () => {
 const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
 
 /** `clients` loops, each sending its next request when the last is answered, for SECONDS; with the server's CPU time per request. */
-async function load(send: () => Promise<unknown>, clients: number) {
+async function load(send: (client: number) => Promise<unknown>, clients: number) {
   const lat: number[] = [];
   const cpu0 = serverCpu(), end = performance.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: clients }, async () => {
+  await Promise.all(Array.from({ length: clients }, async (_, c) => {
     while (performance.now() < end) {
       const t = performance.now();
-      await send();
+      await send(c);
       lat.push(performance.now() - t);
     }
   }));
@@ -113,7 +115,7 @@ async function load(send: () => Promise<unknown>, clients: number) {
 
 for (const send of Object.values(targets)) await load(send, 4); // warm up both sides
 const rows: { target: string; clients: number; rps: number; p50: number; p99: number; cpuUs: number; ofNoop?: number }[] = [];
-console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, ${SECONDS} s per cell, load generator in this process (HTTP: node:http keep-alive Agent; gRPC: unary calls on one node:http2 session)`);
+console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, ${SECONDS} s per cell, load generator in this process (HTTP: node:http keep-alive Agent; gRPC: unary calls, one node:http2 session per client)`);
 console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op');
 for (const clients of [1, 16, 64]) {
   for (const transport of ['gRPC', 'HTTP']) {
@@ -131,6 +133,6 @@ const at16 = rows.filter((r) => r.clients === 16 && r.ofNoop !== undefined);
 console.log(`targets at 16 clients (≥ 60% of the no-op rate, p99 ≤ 5 ms): ${at16.map((r) => `${r.target}: ${(r.ofNoop! * 100).toFixed(0)}%, p99 ${r.p99.toFixed(2)} ms ${r.ofNoop! >= 0.6 && r.p99 <= 5 ? 'met' : 'MISSED'}`).join('; ')}`);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, `bench/results/server-${new Date().toISOString().slice(0, 10)}.json`), JSON.stringify({ cores: availableParallelism(), compiled, seconds: SECONDS, rows }, null, 2));
-session.close();
+sessions.forEach((s) => s.close());
 agent.destroy();
 process.exit(0);
