@@ -66,7 +66,7 @@ export interface NativeAddon {
   readonly transcendentalCost: number;
   /** out[i] = op(x[i]). x and out: same type and length; out may be x. SLEEF for the transcendental
    * ops: u35 (<= 3.5 ulp, as NumPy's AVX-512 loops) where SLEEF has it, u10 (<= 1 ulp) for exp, expm1 and log1p;
-   * tanh in Cephes' rational form (<= 2 ulp); sigmoid = 1 / (1 + exp(-x)). */
+   * sigmoid = 1 / (1 + exp(-x)). */
   unary<T extends RealArray>(code: number, x: T, out: T): void;
   /** out[i] = op(a[i], b[i]); an operand of length 1 broadcasts as a scalar, otherwise a and b have
    * out's length. Same type for all three; out may be a or b. maximum / minimum propagate NaN. */

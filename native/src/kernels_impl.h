@@ -72,12 +72,13 @@ void bmap(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n, bo
 }
 
 // SLEEF wrappers, overloaded on VD / VF so the templates below can name them generically. The 3.5-ulp variants
-// where SLEEF has them (1.6-1.9x faster than u10 for sin, cos and log here): NumPy's own AVX-512 loops allow up to 4
-// ulp, and 3.5 ulp is a relative error below 8e-16 in float64.
+// where SLEEF has them (1.6-1.9x faster than u10 for sin, cos and log here, and tanh 10-25% faster than Cephes' form
+// with one division): NumPy's own AVX-512 loops allow up to 4 ulp, and 3.5 ulp is a relative error below 8e-16 in
+// float64.
 #define GRADD_SLEEF_UNARY(X)                                                                                    \
-  X(exp, exp, u10) X(log, log, u35) X(sin, sin, u35) X(cos, cos, u35) X(tan, tan, u35) X(sinh, sinh, u35)      \
-  X(cosh, cosh, u35) X(arcsin, asin, u35) X(arccos, acos, u35) X(arctan, atan, u35) X(expm1, expm1, u10)        \
-  X(log1p, log1p, u10)
+  X(exp, exp, u10) X(log, log, u35) X(sin, sin, u35) X(cos, cos, u35) X(tan, tan, u35) X(tanh, tanh, u35)      \
+  X(sinh, sinh, u35) X(cosh, cosh, u35) X(arcsin, asin, u35) X(arccos, acos, u35) X(arctan, atan, u35)          \
+  X(expm1, expm1, u10) X(log1p, log1p, u10)
 #define GRADD_WRAP(op, fn, u)                                                                                   \
   VD sleef_##op(VD v) { return SLEEF_D(fn, u)(v); }                                                             \
   VF sleef_##op(VF v) { return SLEEF_F(fn, u)(v); }
@@ -106,32 +107,6 @@ template <class T, class V> V vsqrt(V v) {
   return v;
 }
 
-// tanh after Cephes (<= 2 ulp; SLEEF's u10 tanh is twice as slow): for |x| < 0.625 an odd rational (double)
-// or polynomial (float) in x, else +-(1 - 2 / (exp(2|x|) + 1)); +-0 keeps its sign. Lanes take either branch, so
-// double computes both with one division: x·z·p/q or 2/(exp(2|x|) + 1), whichever the lane needs.
-template <class T, class V>
-V tanhV(V v) {
-  const V zero = splat<T, V>(0), one = splat<T, V>(1), a = v < zero ? -v : v, z = v * v;
-  const auto near0 = a < splat<T, V>(0.625);
-  const V big = sleef_exp(a + a) + one;
-  V small, e;
-  if constexpr (sizeof(T) == sizeof(double)) {
-    const V p = (splat<T, V>(-9.64399179425052238628E-1) * z + splat<T, V>(-9.92877231001918586564E1)) * z +
-                splat<T, V>(-1.61468768441708447952E3);
-    const V q = ((z + splat<T, V>(1.12811678491632931402E2)) * z + splat<T, V>(2.23548839060100448583E3)) * z +
-                splat<T, V>(4.84406305325125486048E3);
-    const V r = (near0 ? v * z * p : splat<T, V>(2)) / (near0 ? q : big);
-    small = v + r;
-    e = one - r;
-  } else {
-    small = ((((splat<T, V>(-5.70498872745E-3f) * z + splat<T, V>(2.06390887954E-2f)) * z +
-               splat<T, V>(-5.37397155531E-2f)) * z + splat<T, V>(1.33314422036E-1f)) * z +
-             splat<T, V>(-3.33332819422E-1f)) * z * v + v;
-    e = one - splat<T, V>(2) / big;
-  }
-  return near0 ? (v == zero ? v : small) : v < zero ? -e : e;
-}
-
 template <class T, class V> V add(V a, V b) { return a + b; }
 template <class T, class V> V subtract(V a, V b) { return a - b; }
 template <class T, class V> V multiply(V a, V b) { return a * b; }
@@ -147,7 +122,6 @@ UnaryFn<T> unaryKernel(Unary op) {
   case Unary::op: return vmap<T, V, sleef_##op>;
     GRADD_SLEEF_UNARY(GRADD_CASE)
 #undef GRADD_CASE
-    case Unary::tanh: return vmap<T, V, tanhV<T, V>>;
     case Unary::sqrt: return smap<T, scalarSqrt<T>>;
     case Unary::negative: return vmap<T, V, negative<T, V>>;
     case Unary::abs: return smap<T, scalarAbs<T>>;
