@@ -10,8 +10,6 @@
 // the tape thread is never terminated (that would drop every tenant's tapes): the request answers at once,
 // and the task's abort flag (shared memory) stops the computation at its next graph or tape node; a Vjp
 // that got to its end regardless has its tape released.
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { toBinary } from '@bufbuild/protobuf';
 import { Piscina } from 'piscina';
 import { fail, graddError, type GraddRangeError, type GraddTypeError } from '../core/errors.js';
@@ -19,6 +17,7 @@ import { native } from '../core/native.js';
 import type { Config } from './config.js';
 import { configure, execute, REQUESTS, type Outcome, type Task } from './exec.js';
 import type { Metrics } from './metrics.js';
+import { workerModule } from './threads.js';
 import type { Ctx } from './rpc.js';
 
 export type Lane = 'inline' | 'pool' | 'tapes';
@@ -41,11 +40,8 @@ export class Compute {
   private running = 0;
 
   constructor(private readonly cfg: Config, private readonly metrics: Metrics) {
-    const filename = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
-    // Running from TypeScript sources (tests, tsx): workers need tsx's loader too.
-    const execArgv = filename.endsWith('.ts') && !process.execArgv.includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
     const common = {
-      filename, execArgv, idleTimeout: Infinity, concurrentTasksPerWorker: 1,
+      ...workerModule('worker', import.meta.url), idleTimeout: Infinity, concurrentTasksPerWorker: 1,
       workerData: { limits: cfg.limits }, env: { ...process.env, GRADD_THREADS: String(cfg.blasThreads) },
     };
     this.pool = new Piscina({ ...common, minThreads: cfg.workers, maxThreads: cfg.workers });

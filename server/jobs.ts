@@ -5,8 +5,6 @@
 // restart, kill -9 included, each unfinished job resumes from its last checkpoint by itself. On close
 // (SIGTERM) every running job stops at once, keeping its last step done as a checkpoint.
 import { randomBytes } from 'node:crypto';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { durationFromMs, timestampFromMs } from '@bufbuild/protobuf/wkt';
@@ -24,6 +22,7 @@ import { wireLimits } from './limits.js';
 import type { Metrics } from './metrics.js';
 import type { ModelRecord, Models } from './models.js';
 import type { Ctx } from './rpc.js';
+import { workerModule } from './threads.js';
 
 const { JobState } = j;
 /** Finished jobs kept per tenant; past it the oldest are removed, files and all. */
@@ -99,10 +98,8 @@ export class Jobs {
   private closing = false;
 
   constructor(private readonly cfg: Config, private readonly models: Models, private readonly metrics: Metrics, private readonly log: { warn(o: object, msg: string): void }) {
-    const filename = new URL(`./jobs-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
-    const execArgv = filename.endsWith('.ts') && !process.execArgv.includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
     this.pool = new Piscina({
-      filename, execArgv, minThreads: 0, maxThreads: cfg.limits.maxRunningJobs, idleTimeout: 60_000, concurrentTasksPerWorker: 1,
+      ...workerModule('jobs-worker', import.meta.url), minThreads: 0, maxThreads: cfg.limits.maxRunningJobs, idleTimeout: 60_000, concurrentTasksPerWorker: 1,
       env: { ...process.env, GRADD_THREADS: String(cfg.blasThreads) },
     });
   }

@@ -104,15 +104,19 @@ const children = new Set<ChildProcess>();
 /** SIGKILLs every server process the tests started that is still running. */
 export const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
 
-/** Starts `gradd serve` on `dataDir` (ports: free ones by default); resolves when it logs that it is serving. */
-export function serveProcess(dataDir: string, ports = { http: 0, grpc: 0 }, args: string[] = []): Promise<{ child: ChildProcess; url: string; grpc: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'serve', '--host', '127.0.0.1', '--http', String(ports.http), '--grpc', String(ports.grpc),
+/**
+ * Starts `gradd serve` on `dataDir` (ports: free ones by default); resolves when it logs that it is serving. `entry`:
+ * Node's arguments up to the script (from sources by default).
+ */
+export function serveProcess(dataDir: string, ports = { http: 0, grpc: 0 }, args: string[] = [], entry = ['--import', 'tsx', 'server/cli.ts']): Promise<{ child: ChildProcess; url: string; grpc: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [...entry, 'serve', '--host', '127.0.0.1', '--http', String(ports.http), '--grpc', String(ports.grpc),
     '--data-dir', dataDir, '--workers', '1', ...args], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`gradd serve did not start: ${buf}`)), 30_000);
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`gradd serve exited (code ${code}) before serving: ${buf}`)); });
     child.stdout!.on('data', (d) => {
       buf += d;
       const line = buf.split('\n').find((l) => l.includes('"gradd serving"'));

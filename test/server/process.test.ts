@@ -1,6 +1,6 @@
 // The `gradd serve` process: models survive kill -9 (written atomically before RegisterModel answers);
 // SIGTERM lets in-flight requests finish and exits 0.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,19 @@ describe('gradd serve', () => {
     expect(Buffer.from(v.body.grads[0].rawContents, 'base64')).toEqual(Buffer.from(new Float64Array([2, 4, 6]).buffer));
     b.child.kill('SIGKILL');
     await b.exited;
+  }, 90_000);
+
+  it('the compiled server (npm start) starts under a Node flag that worker threads refuse when it is passed to them, and computes on them', async () => {
+    const cli = join(import.meta.dirname, '../../dist/server/cli.js');
+    expect(existsSync(join(import.meta.dirname, '../../dist/server/threads.js')), 'dist/ is missing or stale: run npm run build:ts').toBe(true);
+    const s = await serveProcess(dataDir, undefined, [], ['--trace-gc', cli]);
+    // A graph with a loop runs on the worker pool, never inline.
+    const r = await http(s, 'POST', `/v1/models/${loopId}/evaluate`, { inputs: [{ datatype: 'INT64', shape: [], contents: { int64Contents: ['2'] } }, jsonF64([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])] });
+    expect(r.status).toBe(200);
+    const want = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].reduce((t, v) => t + Math.sin(Math.sin(v + 1) + 1), 0);
+    expect(new Float64Array(new Uint8Array(Buffer.from(r.body.outputs[0].rawContents, 'base64')).buffer)[0]).toBeCloseTo(want, 12);
+    s.child.kill('SIGKILL');
+    await s.exited;
   }, 90_000);
 
   it('drains on SIGTERM: the in-flight request finishes, new ones are refused, exit code 0', async () => {
