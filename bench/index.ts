@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { np } from 'gradd';
 import { loadNative } from '../native/index.js';
-import { fmtTime, time, timePair, Timing } from './harness.js';
+import { fmtTime, gcShare, time, timePair, Timing } from './harness.js';
 import { gemmRate, recordGemms, replay, tanhRate, triadRate } from './limits.js';
 import { w1, w2, w3, w4, w4Adam, w5, w6, w7, w8 } from './workloads.js';
 
@@ -49,7 +49,7 @@ const callFloor = { what: 'empty N-API call', ms: napi.median };
 add({ name: 'W1 logistic-regression grad', timing: time(w1(), { batch: 100 }), limit: callFloor, autograd: 0.174, pytorch: 0.067, target: 0.01 });
 add({ name: 'W2 Taylor sine grad at π', timing: time(w2(), { batch: 20 }), limit: callFloor, autograd: 0.624, pytorch: 0.211, target: 0.03 });
 const chain = time(w3(), { batch: 2 });
-const perOp = { median: chain.median / 1000, p10: chain.p10 / 1000, p90: chain.p90 / 1000, runs: chain.runs };
+const perOp = { median: chain.median / 1000, p10: chain.p10 / 1000, p90: chain.p90 / 1000, runs: chain.runs, spans: chain.spans };
 add({ name: 'W3 per op, 1000-op scalar chain', timing: perOp, limit: callFloor, autograd: 0.0125, pytorch: 0.0047, target: 0.0005 });
 
 /** A workload timed in alternation with its own gemm calls replayed alone: the BLAS-bound time of the same products. */
@@ -109,12 +109,16 @@ function print(r: Row) {
 }
 
 console.log('\nratio: median / limit. autograd, PyTorch: their median (BENCHMARKS.md) / ours, so > 1× is faster than they are.');
+await new Promise((r) => setTimeout(r, 100)); // the collector's pauses are reported once the event loop turns
+const gc = new Map(rows.map((r) => [r, gcShare(r.timing)]));
+console.log(`gc: the share of each workload's timed calls spent in garbage-collection pauses: ${rows.filter((r) => r.name.startsWith('W') && gc.get(r) !== undefined)
+  .map((r) => `${r.name.split(' ')[0]}${r.name.includes('float32') ? ' f32' : r.name.includes('Adam') ? ' Adam' : ''} ${(gc.get(r)! * 100).toFixed(1)}%`).join(', ')}`);
 mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
 const file = new URL(`../../bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
 writeFileSync(file, JSON.stringify({
   date: new Date().toISOString(), cpu: addon.blasConfig(), threads: addon.getThreads(), isa: addon.getIsa(), loadAverage: loadavg(),
   limits: { dgemmGflops: dgemm.gflops, sgemmGflops: sgemm.gflops, triadGBs: { one: triad1.gbs, all: triadN.gbs }, tanhNsPerElement: tanh.ns, napiCallMs: napi.median },
-  rows: rows.map((r) => ({ ...r, ratio: r.limit ? r.timing.median / r.limit.ms : undefined })),
+  rows: rows.map((r) => ({ ...r, timing: { ...r.timing, spans: undefined }, ratio: r.limit ? r.timing.median / r.limit.ms : undefined, gcShare: gc.get(r) })),
   memory,
 }, null, 2));
 console.log(`results written to ${fileURLToPath(file)}`);
