@@ -1,12 +1,19 @@
 // Short names for catalog ops, for writing rules: a rule built from these is itself differentiable.
-import type { Attrs, Value } from '../catalog.js';
-import { callOp, Operand } from '../call.js';
+import { getOp, type Attrs, type OpDef, type Value } from '../catalog.js';
+import { callOp, Operand, toValue } from '../call.js';
 import type { DType } from '../dtype.js';
 import { NDArray } from '../ndarray.js';
+import { applyOp } from '../tracer.js';
 
 type Axis = number | number[] | null | undefined;
 const f1 = (name: string) => (x: Operand, attrs?: Attrs) => callOp(name, [x], attrs) as Value;
-const f2 = (name: string) => (x: Operand, y: Operand) => callOp(name, [x, y]) as Value;
+/** A binary op straight to applyOp, as np's own binary functions (rules run many of these per backward pass). */
+const f2 = (name: string) => {
+  let op: OpDef | undefined; // looked up at the first call: the op families register after this module loads
+  const at0 = `${name} argument 0`, at1 = `${name} argument 1`;
+  return (x: Operand, y: Operand) => applyOp(op ??= getOp(name), [toValue(x, at0), toValue(y, at1)], NO_ATTRS) as Value;
+};
+const NO_ATTRS: Attrs = Object.freeze({});
 
 export const add = f2('add'), sub = f2('subtract'), mul = f2('multiply'), div = f2('divide'), pow = f2('power');
 export const maximum = f2('maximum'), equal = f2('equal'), greater = f2('greater'), less = f2('less');
