@@ -6,10 +6,15 @@ import { NDArray } from '../ndarray.js';
 import { applyOp } from '../tracer.js';
 
 type Axis = number | number[] | null | undefined;
-const f1 = (name: string) => (x: Operand, attrs?: Attrs) => callOp(name, [x], attrs) as Value;
-/** A binary op straight to applyOp, as np's own binary functions (rules run many of these per backward pass). */
+// Straight to applyOp, as np's own functions (rules run many of these per backward pass). The op is looked up at the
+// first call: the op families register after this module loads.
+const f1 = (name: string) => {
+  let op: OpDef | undefined;
+  const at0 = `${name} argument 0`;
+  return (x: Operand, attrs?: Attrs) => (attrs ? callOp(name, [x], attrs) : applyOp(op ??= getOp(name), [toValue(x, at0)], NO_ATTRS)) as Value;
+};
 const f2 = (name: string) => {
-  let op: OpDef | undefined; // looked up at the first call: the op families register after this module loads
+  let op: OpDef | undefined;
   const at0 = `${name} argument 0`, at1 = `${name} argument 1`;
   return (x: Operand, y: Operand) => applyOp(op ??= getOp(name), [toValue(x, at0), toValue(y, at1)], NO_ATTRS) as Value;
 };
