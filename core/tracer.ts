@@ -130,7 +130,7 @@ function pushForward(op: OpDef, nodes: FwdNode[], inner: Value[], boxed: number[
   return ans.map((a, j) => new Box(a, trace, new FwdNode(t === undefined || (t as Value[])[j] === undefined ? undefined : fitTangent((t as Value[])[j], a))));
 }
 
-const call = (name: string, args: Value[], attrs: Attrs = {}) => applyOp(getOp(name), args, attrs) as Value;
+const call = (name: string, args: Value[], attrs: Attrs = NO_ATTRS) => applyOp(getOp(name), args, attrs) as Value;
 
 export const addTo = (a: Value | undefined, b: Value): Value => (a === undefined ? b : call('add', [a, b]));
 
