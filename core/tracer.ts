@@ -31,7 +31,7 @@ export class RevNode {
   g: Value | (Value | undefined)[] | undefined = undefined;
 }
 const NONE: Value[] = [], NONE_I: number[] = [], NO_ATTRS: Attrs = Object.freeze({});
-const ALL_BOXED: number[][] = [NONE_I, [0], [0, 1]];
+const ALL_BOXED: number[][] = [NONE_I, [0], [0, 1]], ONE_BOXED: number[][] = [[0], [1], [2], [3]];
 
 /** Forward mode: the tangent travels with the value (undefined = symbolic zero). */
 export class FwdNode {
@@ -82,10 +82,14 @@ export function applyOp(op: OpDef, args: Value[], attrs: Attrs): Out {
     if (a instanceof Box && a.trace === top) { inner[i] = a.value; count++; }
   }
   const shared = count === args.length && count <= 2;
-  const boxed: number[] = shared ? ALL_BOXED[count] : new Array(count), nodes: (RevNode | FwdNode)[] = new Array(count);
+  let boxed: number[] = shared ? ALL_BOXED[count] : count === 1 ? NONE_I : new Array(count);
+  const nodes: (RevNode | FwdNode)[] = new Array(count);
   for (let i = 0, k = 0; k < count; i++) {
     const a = args[i];
-    if (a instanceof Box && a.trace === top) { if (!shared) boxed[k] = i; nodes[k++] = a.node; }
+    if (a instanceof Box && a.trace === top) {
+      if (!shared) { if (count === 1) boxed = ONE_BOXED[i] ?? [i]; else boxed[k] = i; }
+      nodes[k++] = a.node;
+    }
   }
   const ans = applyOp(op, inner, attrs);
   return nodes[0] instanceof RevNode ? recordReverse(op, nodes as RevNode[], inner, boxed, ans, attrs, top) : pushForward(op, nodes as FwdNode[], inner, boxed, ans, attrs, top);
