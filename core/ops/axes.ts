@@ -20,9 +20,12 @@ export function normAxis(axis: unknown, ndim: number, where: string): number {
   return axis < 0 ? axis + ndim : axis;
 }
 
+/** All axes of an ndim-dimensional array, one shared frozen list per ndim (reductions over everything are common). */
+const ALL_AXES: (readonly number[])[] = [];
+
 /** Normalises null/undefined (all axes), an int or a list of ints into sorted distinct axes. */
-export function normAxes(axis: unknown, ndim: number, where: string): number[] {
-  if (axis === null || axis === undefined) return [...Array(ndim).keys()];
+export function normAxes(axis: unknown, ndim: number, where: string): readonly number[] {
+  if (axis === null || axis === undefined) return (ALL_AXES[ndim] ??= Object.freeze(Array.from({ length: ndim }, (_, i) => i)));
   const list = Array.isArray(axis) ? axis : [axis];
   const out = list.map((a) => normAxis(a, ndim, where));
   if (new Set(out).size !== out.length) fail('BAD_ATTRIBUTE', `${where}: repeated axis in ${JSON.stringify(axis)}`);
@@ -37,7 +40,7 @@ export function intList(v: unknown, where: string, name: string): number[] {
   return list as number[];
 }
 
-export const keepdimsShape = (shape: readonly number[], axes: number[]) => shape.map((d, i) => (axes.includes(i) ? 1 : d));
-export const reducedShape = (shape: readonly number[], axes: number[], keepdims: boolean) =>
+export const keepdimsShape = (shape: readonly number[], axes: readonly number[]) => shape.map((d, i) => (axes.includes(i) ? 1 : d));
+export const reducedShape = (shape: readonly number[], axes: readonly number[], keepdims: boolean) =>
   keepdims ? keepdimsShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 export { fmtShape };

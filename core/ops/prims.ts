@@ -5,7 +5,7 @@ import type { DType } from '../dtype.js';
 import { NDArray } from '../ndarray.js';
 import { applyOp } from '../tracer.js';
 
-type Axis = number | number[] | null | undefined;
+type Axis = number | readonly number[] | null | undefined;
 // Straight to applyOp, as np's own functions (rules run many of these per backward pass). The op is looked up at the
 // first call: the op families register after this module loads.
 const f1 = (name: string) => {

@@ -13,7 +13,7 @@ import { add, broadcastTo, conj, div, equal, mul, neg, onesLike, real, reshape, 
 
 /** Sums x over `axes` (sorted) into an array of the kept dimensions' shape. Neighbouring reduced (kept) axes merge,
  * so each step sums x viewed as [outer, mid, inner] over mid, natively for large float arrays. */
-export function sumKernel(x: NDArray, axes: number[], dtype: DType, outShape: readonly number[]): NDArray {
+export function sumKernel(x: NDArray, axes: readonly number[], dtype: DType, outShape: readonly number[]): NDArray {
   const cx = isComplex(x.dtype), cout = isComplex(dtype);
   if (axes.length === x.ndim && !cx && !cout) { // the total of a real array
     const out = allocate(dtype, 1), v = x.values();
@@ -77,15 +77,15 @@ defop({
 
 // ---- Helpers ------------------------------------------------------------------------------------------------
 
-const count = (shape: readonly number[], axes: number[]) => sizeOf(axes.map((d) => shape[d]));
+const count = (shape: readonly number[], axes: readonly number[]) => sizeOf(axes.map((d) => shape[d]));
 /** A reduced value (with or without keepdims) reshaped to broadcast against x. */
-const expand = (g: Value, x: Meta, axes: number[]) => reshape(g, keepdimsShape(x.shape, axes));
+const expand = (g: Value, x: Meta, axes: readonly number[]) => reshape(g, keepdimsShape(x.shape, axes));
 const conjIf = (x: Value) => (isComplex(x.dtype) ? conj(x) : x);
 const flip = (x: Value, axis: number) => callOp('flip', [x], { axis }) as Value;
 const diff = (x: Value, axis: number, prepend?: number, append?: number) => callOp('diff', [x], { axis, prepend, append }) as Value;
 
 /** Normalised axes and result shape; an op without an identity (max, argmax) rejects empty lanes. */
-function reduction(name: string, x: Meta, { axis, keepdims = false }: Attrs, identityless = false): { axes: number[]; shape: number[] } {
+function reduction(name: string, x: Meta, { axis, keepdims = false }: Attrs, identityless = false): { axes: readonly number[]; shape: number[] } {
   const axes = normAxes(axis, x.shape.length, name);
   const shape = reducedShape(x.shape, axes, !!keepdims);
   if (identityless && sizeOf(shape) > 0 && axes.some((d) => x.shape[d] === 0))
@@ -96,7 +96,7 @@ const axesOf = (x: Meta, { axis }: Attrs, name: string) => normAxes(axis, x.shap
 
 type LaneFn = (v: Storage, start: number, n: number, out: Storage, o: number) => void;
 /** Calls f on each lane, the values along `axes` (in C order) for each kept index; `start` counts elements. */
-function lanes(x: NDArray, axes: number[], dtype: DType, shape: readonly number[], f: LaneFn): NDArray {
+function lanes(x: NDArray, axes: readonly number[], dtype: DType, shape: readonly number[], f: LaneFn): NDArray {
   const keep = [...Array(x.ndim).keys()].filter((d) => !axes.includes(d)), perm = [...keep, ...axes];
   const v = new NDArray(x.data, perm.map((d) => x.shape[d]), x.dtype, perm.map((d) => x.strides[d]), x.offset).values();
   const n = count(x.shape, axes), size = sizeOf(shape), out = allocate(dtype, size);
@@ -126,7 +126,7 @@ function pick(v: Storage, s: number, n: number, cx: boolean, sg: number): number
 /** ∂prod/∂x, the product of the lane's other elements: ans/x away from zeros; at a lane's only zero, the product of
  * its non-zeros. Built from catalog ops, so it differentiates again exactly; a lane with several zeros (where the
  * second derivatives are not 0) takes the products of the elements before and after instead. */
-function others(x: Value, ans: Value, axes: number[]): Value {
+function others(x: Value, ans: Value, axes: readonly number[]): Value {
   const z = equal(x, 0), zeros = sum(z, axes, true);
   if (zeros.size && (callOp('max', [unboxAll(zeros)]) as NDArray).item() as number > 1) return outside(x, axes);
   const safe = where(z, 1, x);
@@ -135,7 +135,7 @@ function others(x: Value, ans: Value, axes: number[]): Value {
 
 /** Π of the lane's other elements as (product of those before) · (product of those after): doubling scans of
  * multiplies only, so exact to every order whatever the zeros. */
-function outside(x: Value, axes: number[]): Value {
+function outside(x: Value, axes: readonly number[]): Value {
   const keep = [...x.shape.keys()].filter((d) => !axes.includes(d)), perm = [...keep, ...axes], n = count(x.shape, axes);
   const lead = keep.map((d) => x.shape[d]), ones = (k: number) => onesLike({ shape: [...lead, k], dtype: x.dtype });
   /** v moved s places along the lane, ones coming in. */
@@ -147,7 +147,7 @@ function outside(x: Value, axes: number[]): Value {
 }
 
 /** Where x attains its lane's extremum: the cotangent is shared equally among ties (autograd's convention). */
-const ties = (x: Value, ans: Value, axes: number[]) => equal(x, expand(ans, x, axes));
+const ties = (x: Value, ans: Value, axes: readonly number[]) => equal(x, expand(ans, x, axes));
 
 const extreme = (name: string, sg: 1 | -1): OpDef => ({
   name, arity: 1, attrs: ['axis', 'keepdims'],
@@ -196,21 +196,21 @@ alias('amin', 'min');
 // ---- var, std ---------------------------------------------------------------------------------------------------
 
 /** Axes and the divisor n − ddof (clamped at 0, as NumPy). */
-function varParts(x: Meta, a: Attrs, name: string): { axes: number[]; denom: number } {
+function varParts(x: Meta, a: Attrs, name: string): { axes: readonly number[]; denom: number } {
   const { ddof = 0 } = a;
   if (typeof ddof !== 'number' || !Number.isFinite(ddof)) fail('BAD_ATTRIBUTE', `${name}: ddof must be a number, got ${JSON.stringify(ddof)}`);
   const axes = reduction(name, x, a).axes;
   return { axes, denom: Math.max(count(x.shape, axes) - ddof, 0) };
 }
-const centered = (x: Value, axes: number[]) => sub(x, callOp('mean', [x], { axis: axes, keepdims: true }) as Value);
+const centered = (x: Value, axes: readonly number[]) => sub(x, callOp('mean', [x], { axis: axes, keepdims: true }) as Value);
 /** mean(|x − mean(x)|²)·n/(n − ddof): real for complex x. */
-function variance(x: Value, axes: number[], denom: number, keepdims: boolean): Value {
+function variance(x: Value, axes: readonly number[], denom: number, keepdims: boolean): Value {
   const d = centered(x, axes);
   return div(sum(isComplex(x.dtype) ? real(mul(d, conj(d))) : mul(d, d), axes, keepdims), denom);
 }
 // Complex x follows autograd: the cotangent of |d|² is 2·conj(d)·g; the tangent is 2·Re(conj(d)·t).
-const varVjp = (g: Value, x: Value, axes: number[], denom: number) => mul(expand(g, x, axes), mul(conjIf(centered(x, axes)), 2 / denom));
-function varJvp(t: Value, x: Value, axes: number[], denom: number, keepdims: boolean): Value {
+const varVjp = (g: Value, x: Value, axes: readonly number[], denom: number) => mul(expand(g, x, axes), mul(conjIf(centered(x, axes)), 2 / denom));
+function varJvp(t: Value, x: Value, axes: readonly number[], denom: number, keepdims: boolean): Value {
   const p = mul(conjIf(centered(x, axes)), t);
   return div(sum(isComplex(p.dtype) ? real(p) : p, axes, keepdims), denom / 2);
 }
@@ -283,7 +283,7 @@ function diffKernel(x: NDArray, { n, axis, pre, app, shape }: DiffArgs, dtype: D
   return new NDArray(y, shape, dtype);
 }
 
-function gradientAxes(x: Meta, { axis = null, edge_order = 1 }: Attrs): { axes: number[]; edge: number } {
+function gradientAxes(x: Meta, { axis = null, edge_order = 1 }: Attrs): { axes: readonly number[]; edge: number } {
   if (edge_order !== 1 && edge_order !== 2) fail('BAD_ATTRIBUTE', `gradient: edge_order must be 1 or 2, got ${JSON.stringify(edge_order)}`);
   if (!x.shape.length) fail('SHAPE_MISMATCH', 'gradient: needs an array of at least one dimension, got a 0-d array');
   const axes = axis === null ? [...x.shape.keys()] : intList(axis, 'gradient', 'axis').map((d) => normAxis(d, x.shape.length, 'gradient'));

@@ -83,7 +83,7 @@ const atleast1 = (s: readonly number[]) => (s.length ? [...s] : [1]);
 const atleast2 = (s: readonly number[]) => (s.length >= 2 ? [...s] : [1, ...atleast1(s)]);
 const atleast3 = (s: readonly number[]) => (s.length >= 3 ? [...s] : s.length === 2 ? [...s, 1] : [...atleast2(s), 1]);
 
-function flipView(x: NDArray, axes: number[]): NDArray {
+function flipView(x: NDArray, axes: readonly number[]): NDArray {
   let offset = x.offset;
   const strides = x.strides.map((s, d) => {
     if (!axes.includes(d)) return s;
