@@ -143,10 +143,11 @@ function layout(rows: number, cols: number, rs: number, cs: number): { trans: bo
 
 const NO_INDEX: number[] = [];
 
-/** C[b] = A[b] @ B[b] for A [...batch, M, K] and B [...batch, K, N] (any strides, same batch shape); C is contiguous. */
-function batchedGemm(A: NDArray, B: NDArray): NDArray {
-  const nb = A.ndim - 2, batch = A.shape.slice(0, nb);
-  const [M, K, N] = [A.shape[nb], A.shape[nb + 1], B.shape[nb + 1]];
+/** C[b] = A[b] @ B[b] for A [...batch, M, K] and B [...batch, K, N] (any strides, same batch shape); C is contiguous,
+ * of shape [...batch, M, N] or `shape` (as many elements). */
+function batchedGemm(A: NDArray, B: NDArray, shape?: readonly number[]): NDArray {
+  const nb = A.ndim - 2, batch = nb ? A.shape.slice(0, nb) : NO_INDEX;
+  const M = A.shape[nb], K = A.shape[nb + 1], N = B.shape[nb + 1];
   const dtype = A.dtype, cx = isComplex(dtype), C = output(dtype, sizeOf(batch) * M * N); // every element is written
   const addon = M * N * K >= GEMM_MIN_WORK ? native() : null;
   let la = addon && layout(M, K, A.strides[nb], A.strides[nb + 1]), lb = addon && layout(K, N, B.strides[nb], B.strides[nb + 1]);
@@ -165,7 +166,7 @@ function batchedGemm(A: NDArray, B: NDArray): NDArray {
       idx[d] = 0;
     }
   }
-  return new NDArray(C, [...batch, M, N], dtype);
+  return new NDArray(C, shape ?? [...batch, M, N], dtype);
 }
 
 type Buf = ArrayLike<number> & { [i: number]: number };
@@ -340,7 +341,7 @@ function matrixProduct(a: NDArray, b: NDArray, [m, k, n]: [number, number, numbe
   // A vector is a 1×k row (a) or a k×1 column (b), as a view.
   const A2 = A.ndim === 2 ? A : view(A, [1, k], [k * A.strides[0], A.strides[0]]);
   const B2 = B.ndim === 2 ? B : view(B, [k, 1], [B.strides[0], 1]);
-  return cast(new NDArray(batchedGemm(A2, B2).data, shape, cd), dtype);
+  return cast(batchedGemm(A2, B2, shape), dtype);
 }
 
 /** The cotangent of operand i of a @ b (see matrixDims), without conjugation (autograd's bilinear convention). */
