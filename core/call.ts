@@ -1,4 +1,4 @@
-import { Attrs, getOp, OpDef, Out, Value } from './catalog.js';
+import { Attrs, getOp, NO_ATTRS, OpDef, Out, Value } from './catalog.js';
 import { fail } from './errors.js';
 import { Complex, NDArray } from './ndarray.js';
 import { Tensorish } from './tensorish.js';
@@ -8,8 +8,6 @@ export type Operand = Value | number | boolean | Complex;
 
 const isComplexScalar = (x: unknown): x is Complex =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && typeof (x as Complex).re === 'number' && typeof (x as Complex).im === 'number' && Object.keys(x).length === 2;
-
-const NO_ATTRS: Attrs = Object.freeze({});
 
 // Shape and strides of the 0-d arrays JS numbers become: shared (shapes are never written).
 const NO_DIMS: readonly number[] = Object.freeze([]);

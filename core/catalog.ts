@@ -6,6 +6,8 @@ import type { Box } from './tracer.js';
 /** An array value inside the engine: concrete, or traced by one or more nested traces. */
 export type Value = NDArray | Box;
 export type Attrs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The attributes of a call that gives none: one frozen object shared by all. */
+export const NO_ATTRS: Attrs = Object.freeze({});
 export interface Meta { readonly shape: readonly number[]; readonly dtype: DType; readonly weak?: boolean }
 export type Out = Value | Value[];
 

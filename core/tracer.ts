@@ -1,4 +1,4 @@
-import { Attrs, getOp, JvpRule, OpDef, Out, ruleFor, Value, VjpRule } from './catalog.js';
+import { Attrs, getOp, JvpRule, NO_ATTRS, OpDef, Out, ruleFor, Value, VjpRule } from './catalog.js';
 import { isComplex, type DType } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { NDArray, type Nested, type Scalar } from './ndarray.js';
@@ -30,8 +30,8 @@ export class RevNode {
   pending = -1;
   g: Value | (Value | undefined)[] | undefined = undefined;
 }
-const NONE: Value[] = [], NONE_I: number[] = [], NO_ATTRS: Attrs = Object.freeze({});
-const ALL_BOXED: number[][] = [NONE_I, [0], [0, 1]], ONE_BOXED: number[][] = [[0], [1], [2], [3]];
+const NONE: Value[] = [], NONE_I: number[] = [];
+const ONE_BOXED: number[][] = [[0], [1], [2], [3]], ALL_BOXED: number[][] = [NONE_I, ONE_BOXED[0], [0, 1]];
 
 /** Forward mode: the tangent travels with the value (undefined = symbolic zero). */
 export class FwdNode {

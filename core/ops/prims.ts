@@ -1,24 +1,20 @@
 // Short names for catalog ops, for writing rules: a rule built from these is itself differentiable.
-import { getOp, type Attrs, type OpDef, type Value } from '../catalog.js';
-import { callOp, Operand, toValue } from '../call.js';
+import { getOp, type Attrs, type Value } from '../catalog.js';
+import { callOp, npFunction, Operand } from '../call.js';
 import type { DType } from '../dtype.js';
 import { NDArray } from '../ndarray.js';
-import { applyOp } from '../tracer.js';
 
 type Axis = number | readonly number[] | null | undefined;
-// Straight to applyOp, as np's own functions (rules run many of these per backward pass). The op is looked up at the
-// first call: the op families register after this module loads.
+// np's own function for the op, whose calls without options skip the argument parsing (rules run many of these per
+// backward pass). Made at the first call: the op families register after this module loads.
 const f1 = (name: string) => {
-  let op: OpDef | undefined;
-  const at0 = `${name} argument 0`;
-  return (x: Operand, attrs?: Attrs) => (attrs ? callOp(name, [x], attrs) : applyOp(op ??= getOp(name), [toValue(x, at0)], NO_ATTRS)) as Value;
+  let f: ((...a: unknown[]) => unknown) | undefined;
+  return (x: Operand, attrs?: Attrs) => (attrs ? callOp(name, [x], attrs) : (f ??= npFunction(getOp(name)))(x)) as Value;
 };
 const f2 = (name: string) => {
-  let op: OpDef | undefined;
-  const at0 = `${name} argument 0`, at1 = `${name} argument 1`;
-  return (x: Operand, y: Operand) => applyOp(op ??= getOp(name), [toValue(x, at0), toValue(y, at1)], NO_ATTRS) as Value;
+  let f: ((...a: unknown[]) => unknown) | undefined;
+  return (x: Operand, y: Operand) => (f ??= npFunction(getOp(name)))(x, y) as Value;
 };
-const NO_ATTRS: Attrs = Object.freeze({});
 
 export const add = f2('add'), sub = f2('subtract'), mul = f2('multiply'), div = f2('divide'), pow = f2('power');
 export const maximum = f2('maximum'), equal = f2('equal'), greater = f2('greater'), less = f2('less');
