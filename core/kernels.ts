@@ -85,6 +85,25 @@ export function unaryVjp(name: string, g: unknown, x: unknown, ans: unknown): ND
   return new NDArray(out, x.shape, d);
 }
 
+/**
+ * The cotangent of x in ans = maximum(x, y) or minimum(x, y) (ties share it) in one native pass, on concrete
+ * (untraced) real arrays: x and ans contiguous of ans's size, g and y contiguous or one broadcast value (a y of
+ * another type only where it converts exactly, so that ties compare as the rule's ops do). Else undefined.
+ */
+export function extremumVjp(g: unknown, x: unknown, y: unknown, ans: unknown): NDArray | undefined {
+  if (!(g instanceof NDArray && x instanceof NDArray && y instanceof NDArray && ans instanceof NDArray)) return undefined;
+  const d = ans.dtype, n = ans.size;
+  if ((d !== 'float64' && d !== 'float32') || n < NATIVE_MIN_BINARY || x.size !== n || g.size !== n || !x.isContiguous || !ans.isContiguous) return undefined;
+  const gv = whole(g, n), yv = whole(y, n);
+  if (!gv || !yv || (yv.length === 1 && d === 'float32' && !(yv instanceof Float32Array) && Math.fround(yv[0]) !== yv[0])) return undefined;
+  const out = output(d, n);
+  return nativeKernels.extremumVjp(gv, x.values(), yv, ans.values(), out) ? new NDArray(out, ans.shape, d) : undefined;
+}
+
+/** v's storage when v is contiguous of n elements, or one value (a size-1 array or a broadcast of one); else null. */
+const whole = (v: NDArray, n: number): Storage | null =>
+  v.isContiguous && (v.size === n || v.size === 1) ? v.values() : v.strides.every((s) => s === 0) ? v.data.subarray(v.offset, v.offset + 1) as Storage : null;
+
 export function map1(x: NDArray, dtype: DType, f: F1, nativeName?: string): NDArray {
   const out = output(dtype, x.size);
   const xv = x.values();
@@ -114,14 +133,14 @@ export function map2(a: NDArray, b: NDArray, shape: readonly number[], dtype: DT
   if (n === 0) return new NDArray(out, shape, dtype);
   if (a.isContiguous && b.isContiguous && (a.size === n || a.size === 1) && (b.size === n || b.size === 1)) {
     const av = a.values(), bv = b.values();
-    if (nativeName && n >= NATIVE_MIN_BINARY && nativeKernels.binary(nativeName, scalarAs(av, out), scalarAs(bv, out), out)) return new NDArray(out, shape, dtype);
+    if (nativeName && n >= NATIVE_MIN_BINARY && nativeKernels.binary(nativeName, av, bv, out)) return new NDArray(out, shape, dtype);
     if (av.length === n && bv.length === n) for (let i = 0; i < n; i++) out[i] = f(av[i], bv[i]);
     else if (bv.length === n) { const s = av[0]; for (let i = 0; i < n; i++) out[i] = f(s, bv[i]); }
     else if (av.length === n) { const s = bv[0]; for (let i = 0; i < n; i++) out[i] = f(av[i], s); }
     else out[0] = f(av[0], bv[0]);
     return new NDArray(out, shape, dtype);
   }
-  const { size, sa, sb } = loops(a, b, shape);
+  const { size, strides: [sa, sb] } = loops([a, b], shape);
   if (size.length > 2) {
     strided2(a, b, shape, (k, ia, ib) => { out[k] = f(a.data[ia], b.data[ib]); });
     return new NDArray(out, shape, dtype);
@@ -137,25 +156,34 @@ export function map2(a: NDArray, b: NDArray, shape: readonly number[], dtype: DT
   return new NDArray(out, shape, dtype);
 }
 
-/** A one-value operand in out's storage type, so that a weak scalar (float64) meets a float32 array natively
- * (NumPy casts the scalar to float32 too). */
-const scalarAs = (v: Storage, out: Storage): Storage => (v.length === 1 && out instanceof Float32Array && !(v instanceof Float32Array) ? Float32Array.of(v[0]) : v);
 const from = (d: Storage, offset: number): Storage => (offset ? (d.subarray(offset) as Storage) : d);
 
-/** The broadcast of a and b to `shape` as nested loops, innermost first: loop sizes and both operands' strides,
- * with size-1 axes dropped and neighbouring axes merged where both operands continue contiguously across them. */
-function loops(a: NDArray, b: NDArray, shape: readonly number[]): { size: number[]; sa: number[]; sb: number[] } {
-  const size: number[] = [], sa: number[] = [], sb: number[] = [];
-  const la = shape.length - a.ndim, lb = shape.length - b.ndim;
+/** The broadcast of `xs` to `shape` as nested loops, innermost first: loop sizes and each operand's strides, with
+ * size-1 axes dropped and neighbouring axes merged where every operand continues contiguously across them. */
+function loops(xs: readonly NDArray[], shape: readonly number[]): { size: number[]; strides: number[][] } {
+  const size: number[] = [], strides: number[][] = xs.map(() => []);
   for (let d = shape.length - 1; d >= 0; d--) {
     const n = shape[d];
     if (n === 1) continue;
-    const ka = d < la || a.shape[d - la] === 1 ? 0 : a.strides[d - la], kb = d < lb || b.shape[d - lb] === 1 ? 0 : b.strides[d - lb];
+    const k = xs.map((x) => { const l = shape.length - x.ndim; return d < l || x.shape[d - l] === 1 ? 0 : x.strides[d - l]; });
     const j = size.length - 1;
-    if (j >= 0 && ka === sa[j] * size[j] && kb === sb[j] * size[j]) size[j] *= n;
-    else { size.push(n); sa.push(ka); sb.push(kb); }
+    if (j >= 0 && k.every((kk, i) => kk === strides[i][j] * size[j])) size[j] *= n;
+    else { size.push(n); k.forEach((kk, i) => strides[i].push(kk)); }
   }
-  return { size, sa, sb };
+  return { size, strides };
+}
+
+/** where(c, x, y) natively for a bool c and a real result in at most two loops, each operand read along them with
+ * column stride 0 or 1; else undefined. */
+export function selectNative(c: NDArray, x: NDArray, y: NDArray, shape: readonly number[], dtype: DType): NDArray | undefined {
+  const n = sizeOf(shape);
+  if (n < NATIVE_MIN_BINARY || c.dtype !== 'bool' || (dtype !== 'float64' && dtype !== 'float32') || isComplex(x.dtype) || isComplex(y.dtype)) return undefined;
+  const { size, strides } = loops([c, x, y], shape);
+  if (size.length > 2 || strides.some((s) => (s[0] ?? 0) > 1 || (s[0] ?? 0) < 0 || (s[1] ?? 0) < 0)) return undefined;
+  const [sc, sx, sy] = strides, out = output(dtype, n);
+  const done = nativeKernels.select(from(c.data, c.offset), from(x.data, x.offset), from(y.data, y.offset), out, size[1] ?? 1, size[0] ?? 1,
+    sc[1] ?? 0, sc[0] ?? 0, sx[1] ?? 0, sx[0] ?? 0, sy[1] ?? 0, sy[0] ?? 0);
+  return done ? new NDArray(out, shape, dtype) : undefined;
 }
 
 export function mapC2(a: NDArray, b: NDArray, shape: readonly number[], dtype: DType, f: C2): NDArray {
@@ -192,6 +220,7 @@ export function cast(x: NDArray, dtype: DType): NDArray {
   if (x.dtype === dtype) return x;
   const v = x.values(), n = x.size, out = allocate(dtype, n);
   const cin = isComplex(x.dtype), cout = isComplex(dtype);
+  if (!cin && (dtype === 'float64' || dtype === 'float32') && nativeKernels.convert(v, out)) return new NDArray(out, x.shape, dtype);
   const conv: F1 = dtype === 'bool' ? (t) => (t ? 1 : 0) : dtype === 'int64' || dtype === 'int32' ? Math.trunc : (t) => t;
   for (let i = 0; i < n; i++) {
     const re = cin ? v[2 * i] : v[i];

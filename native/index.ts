@@ -13,7 +13,7 @@
 //   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
 //   what was expected.
 // - Threads: OpenBLAS owns the cores. gemm and LAPACK use its threads; gradd's own kernels (unary, binary,
-//   binaryBroadcast, unaryVjp, sum, adam) run on the calling thread below `parallelMin` units of work and on
+//   binaryBroadcast, unaryVjp, convert, compare, select, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
 //   OpenBLAS's thread pool above it (through the splitter OpenBLAS uses for its own level-1 routines), so
 //   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from
 //   GRADD_THREADS, else leaves an explicit OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism().
@@ -38,6 +38,8 @@ export const UNARY_OPS = [
   'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid',
 ] as const;
 export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum'] as const;
+/** Comparisons for `compare`. */
+export const COMPARE_OPS = ['equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal'] as const;
 /** Unary ops with a fused VJP kernel (unaryVjp). */
 export const VJP_OPS = [
   'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'sqrt',
@@ -46,6 +48,9 @@ export const VJP_OPS = [
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];
 export type VjpOp = (typeof VJP_OPS)[number];
+export type CompareOp = (typeof COMPARE_OPS)[number];
+/** Arrays `convert` reads: float64, float32, int32 and bool storage. */
+export type AnyArray = Float64Array | Float32Array | Int32Array | Uint8Array;
 
 /** x86-64 ISA levels of the elementwise kernels, best first. */
 export type Isa = 'avx512f' | 'avx2' | 'sse2';
@@ -60,6 +65,8 @@ export interface NativeAddon {
   readonly binaryOps: readonly BinaryOp[];
   /** Op names for `unaryVjp`; an op's index is its code. Equal to VJP_OPS. */
   readonly vjpOps: readonly VjpOp[];
+  /** Op names for `compare`; an op's index is its code. Equal to COMPARE_OPS. */
+  readonly compareOps: readonly CompareOp[];
   /** Work from which the elementwise kernels and `sum` split across OpenBLAS's threads, in elements of arithmetic;
    * an element of a transcendental function (SLEEF's, tanh, power) counts `transcendentalCost`. */
   readonly parallelMin: number;
@@ -82,9 +89,28 @@ export interface NativeAddon {
    * writes it (tanh: 1 - ans², sin: cos x, …); a length-1 g broadcasts as a scalar. x, ans and out have one
    * length; out may be g. */
   unaryVjp<T extends RealArray>(code: number, g: T, x: T, ans: T, out: T): void;
+  /** out[i] = x[i] converted to out's type (float64 to float32 rounds to nearest even); same lengths. */
+  convert(x: AnyArray, out: RealArray): void;
+  /** out[r*cols + c] = op(a[r*aRowStride + c*aColStride], b[r*bRowStride + c*bColStride]) as 1 or 0, with IEEE
+   * comparisons (NaN unordered, unequal to everything); a and b of one type; column strides 0 (a broadcast
+   * row) or 1; a and b must hold element (rows-1, cols-1). out: a Uint8Array (bool) of rows*cols. */
+  compare<T extends RealArray>(code: number, out: Uint8Array, rows: number, cols: number,
+    a: T, aRowStride: number, aColStride: number, b: T, bRowStride: number, bColStride: number): void;
+  /** out[r*cols + k] = c[…] ? x[…] : y[…] (NumPy's where), each operand read as in `compare`; c: a Uint8Array
+   * (nonzero selects x); x, y and out of one type. */
+  select<T extends RealArray>(out: T, rows: number, cols: number, c: Uint8Array, cRowStride: number, cColStride: number,
+    x: T, xRowStride: number, xColStride: number, y: T, yRowStride: number, yColStride: number): void;
+  /** out[i] = g[i] * (x[i] == ans[i] ? (x[i] == y[i] ? ½ : 1) : 0): the cotangent of x in ans = maximum(x, y) or
+   * minimum(x, y), ties sharing it (autograd's balanced_eq). g and y of length 1 are scalars; x, ans and out have
+   * one length; all of one type; out may be g. */
+  extremumVjp<T extends RealArray>(g: T, x: T, y: T, ans: T, out: T): void;
   /** out[o*inner + i] = Σ_{m < mid} x[(o*mid + m)*inner + i]: x (contiguous, outer*mid*inner long) summed over
    * its middle axis. Totals are sums of 4096-element blocks added in order, whatever the thread count. */
   sum<T extends RealArray>(x: T, outer: number, mid: number, inner: number, out: T): void;
+  /** out[o*inner + i] = the maximum (`max`) or minimum over m < mid of x[(o*mid + m)*inner + i]: NaN if the lane has
+   * one, else the lane's first extremum (NumPy's: -0 or 0 as it comes first). mid >= 1; the result does not depend
+   * on the thread count. */
+  extreme<T extends RealArray>(x: T, outer: number, mid: number, inner: number, out: T, max: boolean): void;
 
   /** ISA levels this CPU runs, best first; the best is active after load. */
   readonly supportedIsas: readonly Isa[];
@@ -188,7 +214,7 @@ const BUILD_HINT =
   '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
 
 const FUNCTIONS = [
-  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'sum', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
+  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'select', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
   'getThreads', 'blasConfig', 'noop', 'noopArray',
   'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
   'sylvester',
@@ -257,7 +283,7 @@ function load(): NativeAddon {
   const stale =
     FUNCTIONS.filter((f) => typeof addon[f] !== 'function').join(', ') ||
     (String(addon.unaryOps) !== String(UNARY_OPS) || String(addon.binaryOps) !== String(BINARY_OPS) ||
-    String(addon.vjpOps) !== String(VJP_OPS) ? 'op lists' : '');
+    String(addon.vjpOps) !== String(VJP_OPS) || String(addon.compareOps) !== String(COMPARE_OPS) ? 'op lists' : '');
   if (stale) {
     throw new NativeLoadError('NATIVE_LOAD_FAILED', `gradd's native addon at ${path} is stale (differs in: ${stale}). ${BUILD_HINT}`);
   }

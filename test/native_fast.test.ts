@@ -245,3 +245,100 @@ describe.skipIf(!built)('adam and triad', () => {
     throwsCode(() => addon.triad(a, b, c.subarray(1), 3, false), 'NATIVE_BAD_LENGTH', /c must have length 1000/);
   });
 });
+
+describe.skipIf(!built)('convert, compare, select, extremumVjp (mixed types)', () => {
+  const specials = [NaN, -0, 0, Infinity, -Infinity, 1, -1, 0.5];
+  /** Values with every special value and repeats (so that comparisons and ties hit equal elements). */
+  const mixed = (n: number) => Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? specials[i % specials.length] : Math.round(4 * r()) / 4 - 0.5));
+  const CMP: Record<string, (x: number, y: number) => boolean> = {
+    equal: (x, y) => x === y, not_equal: (x, y) => x !== y, less: (x, y) => x < y, less_equal: (x, y) => x <= y,
+    greater: (x, y) => x > y, greater_equal: (x, y) => x >= y,
+  };
+
+  it('lists the comparisons gradd expects', () => {
+    expect([...addon.compareOps]).toEqual(Object.keys(CMP));
+  });
+
+  it('convert: bool, int32, float32 and float64 into float64 and float32 (rounding to nearest), at the thread threshold', () => {
+    const n = addon.parallelMin + 3, x = mixed(n);
+    const sources = [Uint8Array.from(x, (v) => (v > 0 ? 1 : 0)), Int32Array.from(x, (v, i) => (Number.isFinite(v) ? v * 4 : 0) + i * 40000), Float32Array.from(x), x];
+    for (const src of sources) {
+      const [many, one] = bothWays(() => { const out = new Float64Array(n); addon.convert(src, out); return out; });
+      expectSame(many, one, src.constructor.name);
+      expectSame(many, Float64Array.from(src), `${src.constructor.name} to float64`);
+      const f = new Float32Array(n);
+      addon.convert(src, f);
+      expectSame(f, Float32Array.from(src), `${src.constructor.name} to float32`);
+    }
+    const third = Float64Array.of(1 / 3, 1e300, -1e-50, 16777217), f = new Float32Array(4);
+    addon.convert(third, f);
+    expectSame(f, [Math.fround(1 / 3), Infinity, -0, 16777216]);
+  });
+
+  it('compare: every op on NaN, ±0 and ±Infinity, contiguous, broadcast and scalar operands, float32, across the thread threshold', () => {
+    for (const [rows, cols] of [[1, 300], [3, 7], [2, addon.parallelMin / 2 + 1]]) {
+      const a = mixed(rows * cols), row = mixed(cols), col = mixed(rows), one = Float64Array.of(0.25);
+      const layouts = [
+        { what: 'same shape', b: mixed(rows * cols), s: [cols, 1, cols, 1] }, { what: 'row broadcast', b: row, s: [cols, 1, 0, 1] },
+        { what: 'column broadcast', b: col, s: [cols, 1, 1, 0] }, { what: 'scalar', b: one, s: [cols, 1, 0, 0] },
+      ];
+      for (const { what, b, s } of layouts)
+        for (const [name, f] of Object.entries(CMP)) {
+          const want = Uint8Array.from({ length: rows * cols }, (_, k) => +f(a[Math.floor(k / cols) * s[0] + (k % cols) * s[1]], b[Math.floor(k / cols) * s[2] + (k % cols) * s[3]]));
+          const [many, single] = bothWays(() => { const out = new Uint8Array(rows * cols); addon.compare(code(addon.compareOps, name), out, rows, cols, a, s[0], s[1], b, s[2], s[3]); return out; });
+          expectSame(many, single, `${what} ${name}`);
+          expectSame(many, want, `${what} ${name} ${rows}x${cols}`);
+          const out32 = new Uint8Array(rows * cols);
+          addon.compare(code(addon.compareOps, name), out32, rows, cols, Float32Array.from(a), s[0], s[1], Float32Array.from(b), s[2], s[3]);
+          expectSame(out32, want, `${what} ${name} float32`);
+        }
+    }
+  });
+
+  it('select: c ? x : y for each operand contiguous or a scalar, broadcast rows, float32', () => {
+    const rows = 4, cols = 90, n = rows * cols, x = fill(n), y = fill(n), c = Uint8Array.from({ length: n }, () => (r() < 0.5 ? 0 : 2));
+    const pick = (arr: ArrayLike<number>, k: number, s: number[]) => arr[Math.floor(k / cols) * s[0] + (k % cols) * s[1]];
+    const forms = { full: [cols, 1], scalar: [0, 0], row: [0, 1] };
+    for (const [cw, cs] of Object.entries(forms))
+      for (const [xw, xs] of Object.entries(forms))
+        for (const [yw, ys] of Object.entries(forms)) {
+          const out = new Float64Array(n);
+          addon.select(out, rows, cols, c, cs[0], cs[1], x, xs[0], xs[1], y, ys[0], ys[1]);
+          expectSame(out, Float64Array.from({ length: n }, (_, k) => (pick(c, k, cs) ? pick(x, k, xs) : pick(y, k, ys))), `c ${cw}, x ${xw}, y ${yw}`);
+        }
+    const out32 = new Float32Array(n);
+    addon.select(out32, 1, n, c, 0, 1, Float32Array.from(x), 0, 1, Float32Array.of(-0), 0, 0);
+    expectSame(out32, Float32Array.from(x, (v, k) => (c[k] ? v : -0)));
+  });
+
+  it('extremumVjp: g where x is the result, half at ties, 0 elsewhere (NaN included), scalar g and y, float32', () => {
+    const n = addon.parallelMin + 5, x = mixed(n), y = mixed(n), ans = x.map((v, i) => (v >= y[i] || Number.isNaN(v) ? v : y[i])), g = fill(n);
+    const want = (gv: (i: number) => number, yv: (i: number) => number, an: ArrayLike<number>) =>
+      Float64Array.from({ length: n }, (_, i) => gv(i) * (x[i] === an[i] ? (x[i] === yv(i) ? 0.5 : 1) : 0));
+    const [many, one] = bothWays(() => { const out = new Float64Array(n); addon.extremumVjp(g, x, y, ans, out); return out; });
+    expectSame(many, one);
+    expectSame(many, want((i) => g[i], (i) => y[i], ans));
+    const ans0 = x.map((v) => (v >= 0 || Number.isNaN(v) ? v : 0)), out = new Float64Array(n);
+    addon.extremumVjp(Float64Array.of(2), x, Float64Array.of(0), ans0, out);
+    expectSame(out, want(() => 2, () => 0, ans0));
+    const out32 = new Float32Array(n);
+    addon.extremumVjp(Float32Array.from(g), Float32Array.from(x), Float32Array.from(y), Float32Array.from(ans), out32);
+    expectSame(out32, Float32Array.from(want((i) => Math.fround(g[i]), (i) => y[i], ans)));
+  });
+
+  it('reject wrong types, lengths and strides before touching memory', () => {
+    const a = new Float64Array(6), out = new Uint8Array(6);
+    throwsCode(() => addon.convert(new Int16Array(6) as never, a), 'NATIVE_BAD_ARGUMENT', /convert: argument 1 \(x\) must be a Float64Array, Float32Array, Int32Array or Uint8Array/);
+    throwsCode(() => addon.convert(a, new Int32Array(6) as never), 'NATIVE_BAD_ARGUMENT', /argument 2 \(out\) must be a Float64Array or Float32Array/);
+    throwsCode(() => addon.convert(a, new Float64Array(5)), 'NATIVE_BAD_LENGTH', /out must have length 6/);
+    throwsCode(() => addon.compare(0, out, 2, 3, a, 3, 1, new Float64Array(2), 0, 1), 'NATIVE_BAD_LENGTH', /b is too short: element \(rows-1, cols-1\) is at 2, length 2/);
+    throwsCode(() => addon.compare(0, out, 2, 3, a, 3, 2, a, 3, 1), 'NATIVE_BAD_LENGTH', /aColStride/);
+    throwsCode(() => addon.compare(0, out, 2, 3, a, 3, 1, new Float32Array(6) as never, 3, 1), 'NATIVE_BAD_ARGUMENT', /\(b\) must be a Float64Array, got Float32Array/);
+    throwsCode(() => addon.compare(6, out, 2, 3, a, 3, 1, a, 3, 1), 'NATIVE_BAD_LENGTH', /code/);
+    throwsCode(() => addon.compare(0, new Float64Array(6) as never, 2, 3, a, 3, 1, a, 3, 1), 'NATIVE_BAD_ARGUMENT', /\(out\) must be a Uint8Array/);
+    throwsCode(() => addon.select(a, 2, 3, new Uint8Array(5), 3, 1, a, 3, 1, a, 3, 1), 'NATIVE_BAD_LENGTH', /c is too short/);
+    throwsCode(() => addon.select(a, 2, 3, new Float64Array(6) as never, 3, 1, a, 3, 1, a, 3, 1), 'NATIVE_BAD_ARGUMENT', /\(c\) must be a Uint8Array/);
+    throwsCode(() => addon.extremumVjp(a, a, new Float64Array(2), a, a), 'NATIVE_BAD_LENGTH', /y must have length 1 \(a scalar\) or out.length = 6, got 2/);
+    throwsCode(() => addon.extremumVjp(a, new Float64Array(5), a, a, a), 'NATIVE_BAD_LENGTH', /x must have length 6/);
+  });
+});

@@ -4,8 +4,8 @@ import { defop, Meta, OpDef, Value } from '../catalog.js';
 import * as C from '../complex.js';
 import { DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { broadcastShapes, C2, map2, mapC2 } from '../kernels.js';
-import { add, div, equal, exp, floor, log, mul, neg, pow, square, sub, where } from './prims.js';
+import { broadcastShapes, C2, extremumVjp, map2, mapC2 } from '../kernels.js';
+import { add, astype, div, equal, exp, floor, log, mul, neg, pow, square, sub, where } from './prims.js';
 
 type Partial = (ans: Value, x: Value, y: Value) => Value | number;
 type Kind = 'same' | 'float' | 'bool';
@@ -37,11 +37,20 @@ const linear2 = (name: string, f: (a: number, b: number) => number, cf: C2, sy: 
   vjp: [(g) => g, (g) => (sy === 1 ? g : neg(g))],
 });
 
-const comparison = (name: string, f: (a: number, b: number) => boolean, cf: C2 | null = null): OpDef =>
-  ({ ...elementwise2(name, (a, b) => +f(a, b), cf, 'bool'), nondiff: true });
+/** maximum and its kin: the rule's cotangent in one native pass where the arrays allow (kernels.ts), else its ops. */
+const extremum = (name: string, f: (a: number, b: number) => number, native?: string): OpDef => ({
+  ...binary(name, f, null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', native),
+  vjp: [
+    (g, ans, [x, y]) => extremumVjp(g, x, y, ans) ?? mul(g, balanced(x, ans, y)),
+    (g, ans, [x, y]) => extremumVjp(g, y, x, ans) ?? mul(g, balanced(y, ans, x)),
+  ],
+});
 
-/** Where x is the extremum: 1, or ½ at ties (autograd's balanced_eq), as a constant. */
-const balanced = (x: Value, ans: Value, y: Value) => div(equal(x, ans), add(equal(x, y), 1));
+const comparison = (name: string, f: (a: number, b: number) => boolean, cf: C2 | null = null): OpDef =>
+  ({ ...elementwise2(name, (a, b) => +f(a, b), cf, 'bool', name), nondiff: true });
+
+/** Where x is the extremum: 1, or ½ at ties (autograd's balanced_eq), as a constant of ans's dtype. */
+const balanced = (x: Value, ans: Value, y: Value) => div(astype(equal(x, ans), ans.dtype), add(astype(equal(x, y), ans.dtype), 1));
 // NumPy's npy_divmod: the remainder takes b's sign (a zero one too) and the floor quotient agrees with it.
 const pyMod = (a: number, b: number) => { const r = a % b; return r === 0 ? (b < 0 ? -0 : 0) : (r < 0) !== (b < 0) ? r + b : r; };
 function floorDiv(a: number, b: number): number {
@@ -66,10 +75,10 @@ defop(
   binary('true_divide', (a, b) => a / b, C.cdiv, (_a, _x, y) => div(1, y), (ans, _x, y) => neg(div(ans, y)), 'float', 'divide'),
   // ∂/∂x = y·x^(y−1) with the exponent 1 where y = 0, so that it is 0 there even at x = 0 (autograd).
   binary('power', powC, C.cpow, (_a, x, y) => mul(y, pow(x, where(equal(y, 0), 1, sub(y, 1)))), (ans, x) => mul(safeLog(x), ans), 'same', 'power'),
-  binary('maximum', (a, b) => (a >= b || Number.isNaN(a) ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', 'maximum'),
-  binary('minimum', (a, b) => (a <= b || Number.isNaN(a) ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', 'minimum'),
-  binary('fmax', (a, b) => (Number.isNaN(b) || a >= b ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x)),
-  binary('fmin', (a, b) => (Number.isNaN(b) || a <= b ? a : b), null, balanced, (ans, x, y) => balanced(y, ans, x)),
+  extremum('maximum', (a, b) => (a >= b || Number.isNaN(a) ? a : b), 'maximum'),
+  extremum('minimum', (a, b) => (a <= b || Number.isNaN(a) ? a : b), 'minimum'),
+  extremum('fmax', (a, b) => (Number.isNaN(b) || a >= b ? a : b)),
+  extremum('fmin', (a, b) => (Number.isNaN(b) || a <= b ? a : b)),
   binary('logaddexp', logaddexp, null,
     (ans, x) => exp(sub(x, ans)), (ans, _x, y) => exp(sub(y, ans)), 'float'),
   binary('logaddexp2', logaddexp2, null,

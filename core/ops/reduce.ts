@@ -9,7 +9,7 @@ import { nativeKernels } from '../native.js';
 import { unboxAll } from '../tracer.js';
 import { batchAxes, withBatch, intList, keepdimsShape, normAxes, normAxis, reducedShape } from './axes.js';
 import { getitem } from './indexing.js';
-import { add, broadcastTo, conj, div, equal, mul, neg, onesLike, real, reshape, sqrt, sub, sum, transpose, where } from './prims.js';
+import { add, astype, broadcastTo, conj, div, equal, mul, neg, onesLike, real, reshape, sqrt, sub, sum, transpose, where } from './prims.js';
 
 /** Sums x over `axes` (sorted) into an array of the kept dimensions' shape. Neighbouring reduced (kept) axes merge,
  * so each step sums x viewed as [outer, mid, inner] over mid, natively for large float arrays. */
@@ -104,6 +104,22 @@ function lanes(x: NDArray, axes: readonly number[], dtype: DType, shape: readonl
   return new NDArray(out, shape, dtype);
 }
 
+/** The maximum (or minimum) of a real x over `axes` natively, when they are one run once size-1 axes are dropped:
+ * x viewed as [outer, mid, inner]. Else undefined. */
+function extremeKernel(x: NDArray, axes: readonly number[], dtype: DType, shape: readonly number[], max: boolean): NDArray | undefined {
+  let outer = 1, mid = 1, inner = 1, runs = 0, last: boolean | undefined;
+  x.shape.forEach((n, d) => {
+    if (n === 1) return;
+    const reduce = axes.includes(d);
+    if (reduce && last !== true) runs++;
+    last = reduce;
+    if (reduce) mid *= n; else if (runs) inner *= n; else outer *= n;
+  });
+  if (runs !== 1) return undefined;
+  const out = allocate(dtype, sizeOf(shape));
+  return nativeKernels.extreme(x.values(), outer, mid, inner, out, max) ? new NDArray(out, shape, dtype) : undefined;
+}
+
 /** Splits a shape around `axis` for C-order loops: outer × n × inner. */
 const around = (shape: readonly number[], axis: number) => ({ outer: sizeOf(shape.slice(0, axis)), n: shape[axis], inner: sizeOf(shape.slice(axis + 1)) });
 
@@ -146,15 +162,15 @@ function outside(x: Value, axes: readonly number[]): Value {
   return transpose(o, perm.map((_, i) => perm.indexOf(i)));
 }
 
-/** Where x attains its lane's extremum: the cotangent is shared equally among ties (autograd's convention). */
-const ties = (x: Value, ans: Value, axes: readonly number[]) => equal(x, expand(ans, x, axes));
+/** Where x attains its lane's extremum, as x's dtype: the cotangent is shared equally among ties (autograd's convention). */
+const ties = (x: Value, ans: Value, axes: readonly number[]) => astype(equal(x, expand(ans, x, axes)), x.dtype);
 
 const extreme = (name: string, sg: 1 | -1): OpDef => ({
   name, arity: 1, attrs: ['axis', 'keepdims'],
   infer: ([x], a) => ({ shape: reduction(name, x, a, true).shape, dtype: x.dtype }),
   forward: ([x], a, out: Meta) => {
-    const cx = isComplex(x.dtype);
-    return lanes(x, axesOf(x, a, name), out.dtype, out.shape, (v, s, n, o, k) => {
+    const cx = isComplex(x.dtype), axes = axesOf(x, a, name);
+    return (!cx && extremeKernel(x, axes, out.dtype, out.shape, sg === 1)) || lanes(x, axes, out.dtype, out.shape, (v, s, n, o, k) => {
       const i = s + pick(v, s, n, cx, sg);
       if (cx) { o[2 * k] = v[2 * i]; o[2 * k + 1] = v[2 * i + 1]; } else o[k] = v[i];
     });

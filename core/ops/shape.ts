@@ -5,7 +5,7 @@ import { Attrs, defop, Meta, OpDef, Value } from '../catalog.js';
 import { callOp } from '../call.js';
 import { allocate, checkDType, DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { broadcastShapes, broadcastStrides, cast, map1, output, strided2 } from '../kernels.js';
+import { broadcastShapes, broadcastStrides, cast, map1, output, selectNative, strided2 } from '../kernels.js';
 import { checkShape, cStrides, NDArray, sizeOf } from '../ndarray.js';
 import { unboxAll } from '../tracer.js';
 import { batchAxes, withBatch, intList, normAxes, normAxis } from './axes.js';
@@ -345,6 +345,8 @@ defop(
     name: 'where', arity: 3,
     infer: ([c, x, y]) => ({ shape: broadcastShapes('where', c.shape, x.shape, y.shape), dtype: resultType(x, y) }),
     forward: ([c, x, y], _a, out: Meta) => {
+      const fast = selectNative(c, x, y, out.shape, out.dtype);
+      if (fast) return fast;
       const n = sizeOf(out.shape), w = isComplex(out.dtype) ? 2 : 1;
       const cb = new NDArray(c.data, out.shape, c.dtype, broadcastStrides(c, out.shape), c.offset).values();
       const data = allocate(out.dtype, n);

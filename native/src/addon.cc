@@ -39,6 +39,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("triad", Napi::Function::New(env, gradd::Triad, "triad"));
   gradd::registerElementwise(env, exports);
   gradd::registerReduce(env, exports);
+  gradd::registerMixed(env, exports);
   gradd::registerOptim(env, exports);
   gradd::registerBlas(env, exports);
   gradd::registerLapack(env, exports);

@@ -7,6 +7,7 @@ namespace gradd {
 
 void registerElementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc
 void registerReduce(Napi::Env env, Napi::Object exports);       // reduce.cc
+void registerMixed(Napi::Env env, Napi::Object exports);        // mixed.cc
 void registerOptim(Napi::Env env, Napi::Object exports);        // optim.cc
 void tuneMalloc();                                              // malloc.cc, once at load
 void registerBlas(Napi::Env env, Napi::Object exports);         // blas.cc

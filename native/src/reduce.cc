@@ -1,6 +1,6 @@
-// sum: the sum of a contiguous array over one run of axes, x viewed as [outer, mid, inner] summed over mid.
-// Every total is a sum of fixed 4096-element blocks added in order, so the result does not depend on the
-// thread count.
+// sum and extreme: the sum, maximum or minimum of a contiguous array over one run of axes, x viewed as
+// [outer, mid, inner] and reduced over mid. Every total is a sum of fixed 4096-element blocks added in order, so the
+// result does not depend on the thread count; so is every extremum (the first one, which tells 0 from -0).
 #include <algorithm>
 #include <string>
 #include <type_traits>
@@ -82,10 +82,77 @@ void Sum(const Napi::CallbackInfo& info) {
   else sum<float>(args);
 }
 
+// best after seeing v: v if it is further out (MAX: greater) or NaN, which then stays; on a tie the earlier value.
+template <class T, bool MAX>
+inline T further(T best, T v) { return (MAX ? v > best : v < best) || v != v ? v : best; }
+
+template <class T, bool MAX>
+void extremeOf(const Span<T>& x, size_t outer, size_t mid, size_t inner, const Span<T>& out) {
+  const size_t work = x.size;
+  if (inner == 1 && outer == 1) {  // one extremum: blocks in parallel, their extrema combined in order
+    std::vector<T> partial((mid + kBlock - 1) / kBlock);
+    parallelFor(partial.size(), work, 1, [&](size_t b0, size_t b1) {
+      for (size_t b = b0; b < b1; ++b) {
+        const T* p = x.data + b * kBlock;
+        T best = p[0];
+        for (size_t m = 1, e = std::min(kBlock, mid - b * kBlock); m < e; ++m) best = further<T, MAX>(best, p[m]);
+        partial[b] = best;
+      }
+    });
+    T best = partial[0];
+    for (size_t b = 1; b < partial.size(); ++b) best = further<T, MAX>(best, partial[b]);
+    out.data[0] = best;
+  } else if (inner == 1) {  // row extrema
+    parallelFor(outer, work, 1, [&](size_t o0, size_t o1) {
+      for (size_t o = o0; o < o1; ++o) {
+        const T* p = x.data + o * mid;
+        T best = p[0];
+        for (size_t m = 1; m < mid; ++m) best = further<T, MAX>(best, p[m]);
+        out.data[o] = best;
+      }
+    });
+  } else {  // column extrema, in tiles of kBlock columns
+    const size_t tiles = (inner + kBlock - 1) / kBlock;
+    parallelFor(outer * tiles, work, 1, [&](size_t t0, size_t t1) {
+      for (size_t t = t0; t < t1; ++t) {
+        const size_t o = t / tiles, c = t % tiles * kBlock, w = std::min(kBlock, inner - c);
+        T* acc = out.data + o * inner + c;
+        const T* src = x.data + o * mid * inner + c;
+        std::copy(src, src + w, acc);
+        for (size_t m = 1; m < mid; ++m)
+          for (size_t i = 0; i < w; ++i) acc[i] = further<T, MAX>(acc[i], src[m * inner + i]);
+      }
+    });
+  }
+}
+
+template <class T>
+void extreme(const Args& args) {
+  const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(4, "out");
+  const uint64_t outer = args.dim(1, "outer"), mid = args.integer(2, "mid", 1, kMaxDim), inner = args.dim(3, "inner");
+  const bool max = args.boolean(5, "max");
+  using u128 = unsigned __int128;
+  if (u128(outer) * mid * inner != x.size)
+    args.rangeError("x must have length outer*mid*inner = " + std::to_string(outer) + "*" + std::to_string(mid) +
+                    "*" + std::to_string(inner) + ", got " + std::to_string(x.size));
+  args.exactLength("out", out.size, outer * inner, 1, "outer*inner");
+  if (max) extremeOf<T, true>(x, outer, mid, inner, out);
+  else extremeOf<T, false>(x, outer, mid, inner, out);
+}
+
+// extreme(x, outer, mid, inner, out, max): out[o*inner + i] = the maximum (max) or minimum over m < mid of
+// x[(o*mid + m)*inner + i]: NaN if the lane has one, else its first extremum (so -0 or 0 as it comes first).
+void Extreme(const Napi::CallbackInfo& info) {
+  Args args(info, "extreme", 6, 6);
+  if (args.kind(0, "x") == Kind::F64) extreme<double>(args);
+  else extreme<float>(args);
+}
+
 }  // namespace
 
 void registerReduce(Napi::Env env, Napi::Object exports) {
   exports.Set("sum", Napi::Function::New(env, Sum, "sum"));
+  exports.Set("extreme", Napi::Function::New(env, Extreme, "extreme"));
 }
 
 }  // namespace gradd

@@ -107,6 +107,13 @@ Kind Args::kind(size_t i, const char* name) const {
   typeError(label(i, name) + " must be a Float64Array or Float32Array, got " + got(i));
 }
 
+napi_typedarray_type Args::typedArrayType(size_t i, const char* name) const {
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env(), info_[i], &type, nullptr, nullptr, nullptr, nullptr) != napi_ok)
+    typeError(label(i, name) + " must be a typed array, got " + got(i));
+  return type;
+}
+
 void Args::exactLength(const char* name, uint64_t got, uint64_t elements, uint64_t width, const char* what) const {
   if (got == elements * width) return;
   std::string want = std::to_string(elements * width) + " (" + what + " = " + std::to_string(elements);

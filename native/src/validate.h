@@ -41,7 +41,10 @@ class Args {
 
   // Float64Array -> F64, Float32Array -> F32; anything else throws.
   Kind kind(size_t i, const char* name) const;
-  // A typed array of exactly T's kind (double: Float64Array, float: Float32Array, int32_t: Int32Array).
+  // The typed-array type of argument i; anything but a typed array throws.
+  napi_typedarray_type typedArrayType(size_t i, const char* name) const;
+  // A typed array of exactly T's kind (double: Float64Array, float: Float32Array, int32_t: Int32Array,
+  // uint8_t: Uint8Array).
   template <class T>
   Span<T> array(size_t i, const char* name) const;
 
@@ -89,6 +92,10 @@ inline Span<float> Args::array(size_t i, const char* name) const {
 template <>
 inline Span<int32_t> Args::array(size_t i, const char* name) const {
   return typed<int32_t>(i, name, napi_int32_array, "Int32Array");
+}
+template <>
+inline Span<uint8_t> Args::array(size_t i, const char* name) const {
+  return typed<uint8_t>(i, name, napi_uint8_array, "Uint8Array");
 }
 
 }  // namespace gradd

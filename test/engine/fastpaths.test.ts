@@ -263,3 +263,137 @@ describe('binary ops on one-element results (read straight from each operand\'s 
     });
   }
 });
+
+describe('mixed types (native from NATIVE_MIN_BINARY elements): comparisons, bool and int operands, astype, where, maximum', () => {
+  const specials = [NaN, -0, 0, Infinity, -Infinity, 0.25];
+  /** Values with specials and repeats (so that comparisons and maxima meet equal elements). */
+  const mixed = (shape: number[], dtype = 'float64') => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return NDArray.fromData(Array.from({ length: n }, (_, i) => (i % 4 === 0 ? specials[(i / 4) % specials.length] : Math.round(8 * r()) / 8 - 0.5)), shape, dtype as any);
+  };
+  const bools = (n: number) => NDArray.fromData(Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0)), [n], 'bool');
+  const ints = (n: number) => NDArray.fromData(Array.from({ length: n }, () => Math.round(8 * r()) - 4), [n], 'int32');
+  const CMP: Record<string, (x: number, y: number) => boolean> = {
+    equal: (x, y) => x === y, not_equal: (x, y) => x !== y, less: (x, y) => x < y, less_equal: (x, y) => x <= y,
+    greater: (x, y) => x > y, greater_equal: (x, y) => x >= y,
+  };
+  /** Each element of a broadcast pair, read in double precision as the JS loops read them. */
+  const pairs = (a: NDArray | number, b: NDArray | number, shape: number[]) => indices(shape).map((idx) => [a, b].map((v) => {
+    if (typeof v === 'number') return v;
+    const lead = shape.length - v.ndim;
+    return at(v, idx.slice(lead).map((i, d) => (v.shape[d] === 1 ? 0 : i)));
+  }));
+  const same = (got: NDArray, want: number[], what: string) => {
+    const v = values(got);
+    expect(v.length, what).toBe(want.length);
+    for (let i = 0; i < want.length; i++) if (!Object.is(v[i], want[i])) expect.fail(`${what}[${i}]: got ${v[i]}, want ${want[i]}`);
+  };
+
+  for (const n of [NATIVE_MIN_BINARY - 1, NATIVE_MIN_BINARY, 3 * NATIVE_MIN_BINARY + 1])
+    it(`comparisons and mixed arithmetic match a JS loop on ${n} elements`, () => {
+      const k = Math.ceil(n / 4);
+      const cases: [string, NDArray | number, NDArray | number][] = [
+        ['float64', mixed([n]), mixed([n])], ['float32', mixed([n], 'float32'), mixed([n], 'float32')],
+        ['float32 and a number', mixed([n], 'float32'), 0.1], ['int32 and float64', ints(n), mixed([n])], ['bool and bool', bools(n), bools(n)],
+        ['rows broadcast', mixed([k, 4]), mixed([4])], ['columns broadcast', mixed([k, 4], 'float32'), mixed([k, 1], 'float32')],
+      ];
+      for (const [what, a, b] of cases) {
+        const shape = [...(np.add(a, b) as NDArray).shape], ab = pairs(a, b, shape);
+        for (const [name, f] of Object.entries(CMP)) {
+          const got = callOp(name, [a, b]) as NDArray;
+          expect(got.dtype).toBe('bool');
+          same(got, ab.map(([x, y]) => +f(x, y)), `${what}: ${name}`);
+        }
+      }
+      const x = mixed([n]), x32 = mixed([n], 'float32'), m = bools(n), i32 = ints(n);
+      same(np.multiply(x, m) as NDArray, pairs(x, m, [n]).map(([p, q]) => p * q), 'float64 · bool');
+      const xm = np.multiply(x32, m) as NDArray;
+      expect(xm.dtype).toBe('float32');
+      same(xm, pairs(x32, m, [n]).map(([p, q]) => Math.fround(p * q)), 'float32 · bool');
+      same(np.add(i32, x) as NDArray, pairs(i32, x, [n]).map(([p, q]) => p + q), 'int32 + float64');
+      same(np.subtract(x32, x) as NDArray, pairs(x32, x, [n]).map(([p, q]) => p - q), 'float32 - float64');
+    });
+
+  for (const n of [NATIVE_MIN_UNARY - 1, NATIVE_MIN_UNARY])
+    it(`astype converts ${n}-element arrays as a JS loop does (float32 rounds to nearest)`, () => {
+      const x = mixed([n]);
+      x.data[1] = 1 / 3;
+      same(np.astype(x, 'float32') as NDArray, values(x).map(Math.fround), 'float64 → float32');
+      same(np.astype(np.astype(x, 'float32'), 'float64') as NDArray, values(x).map(Math.fround), 'float32 → float64');
+      const m = bools(n), big = NDArray.fromData(Array.from({ length: n }, (_, i) => 16777217 + i), [n], 'int32');
+      same(np.astype(m, 'float64') as NDArray, values(m), 'bool → float64');
+      same(np.astype(big, 'float32') as NDArray, values(big).map(Math.fround), 'int32 → float32');
+    });
+
+  for (const n of [NATIVE_MIN_BINARY - 1, NATIVE_MIN_BINARY])
+    it(`where picks as a JS loop on ${n} elements: arrays, numbers, a broadcast mask, float32, a transposed operand`, () => {
+      const k = Math.ceil(n / 4), x = mixed([k, 4]), y = mixed([k, 4]), c = np.greater(x, 0) as NDArray, c1 = np.greater(mixed([k, 1]), 0) as NDArray;
+      const check = (cc: NDArray, p: NDArray | number, q: NDArray | number, what: string, dtype = 'float64') => {
+        const got = np.where(cc, p, q) as NDArray, shape = [...got.shape];
+        expect(got.dtype, what).toBe(dtype);
+        const pq = pairs(p, q, shape), cv = pairs(cc, 0, shape);
+        same(got, pq.map(([u, v], i) => (cv[i][0] ? u : v)), what);
+      };
+      check(c, x, 0, 'array, number');
+      check(c, -1.5, y, 'number, array');
+      check(c, x, y, 'arrays');
+      check(c1, x, y, 'mask broadcast along rows');
+      check(c, np.astype(x, 'float32') as NDArray, 2, 'float32', 'float32');
+      check(np.transpose(np.greater(y, 0)) as NDArray, np.transpose(x) as NDArray, 0, 'transposed');
+    });
+
+  for (const dtype of ['float64', 'float32'])
+    for (const n of [NATIVE_MIN_BINARY - 1, NATIVE_MIN_BINARY])
+      it(`maximum and minimum pass g where their operand wins, half at ties, none to NaN (${dtype}, ${n} elements)`, () => {
+        const x = mixed([n], dtype), y = mixed([n], dtype);
+        const wins = (p: number, ans: number, q: number) => (p === ans ? (p === q ? 0.5 : 1) : 0);
+        for (const [name, pick] of [['maximum', (p: number, q: number) => (p >= q || Number.isNaN(p) ? p : q)], ['minimum', (p: number, q: number) => (p <= q || Number.isNaN(p) ? p : q)]] as const) {
+          const fn = (np as any)[name];
+          const gs = grad((u: any, v: any) => np.sum(np.multiply(fn(u, v), 3)), [0, 1])(x, y) as NDArray[];
+          expect(gs[0].dtype).toBe(dtype);
+          same(gs[0], pairs(x, y, [n]).map(([p, q]) => 3 * wins(p, pick(p, q), q)), `${name} d/dx`);
+          same(gs[1], pairs(x, y, [n]).map(([p, q]) => 3 * wins(q, pick(p, q), p)), `${name} d/dy`);
+          same(grad((u: any) => np.sum(fn(u, 0.25)))(x) as NDArray, values(x).map((p) => wins(p, pick(p, 0.25), 0.25)), `${name} with a number`);
+        }
+        const finite = np.where(np.isfinite(x), x, 0) as NDArray;
+        same(hessianVectorProduct((u: any) => np.sum(np.maximum(u, 0.25)))(finite, finite) as NDArray, values(finite).map(() => 0), 'second order (traced rule)');
+      });
+
+  it('max over an axis shares the cotangent among ties, in the array\'s dtype', () => {
+    const k = Math.ceil(NATIVE_MIN_BINARY / 4) + 1;
+    for (const dtype of ['float64', 'float32']) {
+      const x = NDArray.fromData(Array.from({ length: 4 * k }, (_, i) => [1, 3, 3, 2][i % 4] + Math.floor(i / 4)), [k, 4], dtype as any);
+      const g = grad((u: any) => np.sum(np.max(u, { axis: 1 })))(x) as NDArray;
+      expect(g.dtype).toBe(dtype);
+      same(g, values(x).map((_, i) => [0, 0.5, 0.5, 0][i % 4]), `${dtype}`);
+    }
+  });
+});
+
+describe('max and min over axes (native from NATIVE_MIN_SUM elements)', () => {
+  /** The first extremum of each lane, NaN if a lane has one, in plain JS (NumPy's rule: -0 or 0 as it comes first). */
+  const naive = (x: NDArray, axes: number[], max: boolean) => {
+    const kept = x.shape.map((n, d) => (axes.includes(d) ? 1 : n)), size = kept.reduce((a, b) => a * b, 1);
+    const best = new Array<number | undefined>(size).fill(undefined);
+    for (const idx of indices([...x.shape])) {
+      const o = idx.reduce((p, i, d) => p * kept[d] + (axes.includes(d) ? 0 : i), 0), v = at(x, idx), b = best[o];
+      if (b === undefined || Number.isNaN(v) || (!Number.isNaN(b) && (max ? v > b : v < b))) best[o] = v;
+    }
+    return best as number[];
+  };
+  for (const total of [NATIVE_MIN_SUM - 4, NATIVE_MIN_SUM])
+    it(`match a JS loop on ${total}-element arrays: every axis run, NaN, ±0 ties, float32, strided views`, () => {
+      const specials = [-0, 0, NaN, Infinity, -Infinity];
+      for (const dtype of ['float64', 'float32']) {
+        const x = NDArray.fromData(Array.from({ length: total }, (_, i) => (i % 7 === 0 ? specials[(i / 7) % 5] : Math.round(4 * r()) / 4)), [4, total / 4], dtype as any);
+        const cube = np.reshape(x, [2, total / 4, 2]) as NDArray;
+        for (const [arr, axesList] of [[x, [[0], [1], [0, 1]]], [cube, [[1], [2], [0, 1], [1, 2], [0, 2]]], [np.transpose(x) as NDArray, [[0], [1]]]] as [NDArray, number[][]][])
+          for (const axes of axesList)
+            for (const max of [true, false]) {
+              const got = values((max ? np.max : np.min)(arr, { axis: axes }) as NDArray), want = naive(arr, axes, max);
+              expect(got.length).toBe(want.length);
+              want.forEach((w, i) => { if (!Object.is(got[i], w)) expect.fail(`${dtype} ${max ? 'max' : 'min'} over ${axes} of ${arr.shape}: [${i}] got ${got[i]}, want ${w}`); });
+            }
+      }
+    });
+});
