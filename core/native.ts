@@ -103,6 +103,12 @@ export const nativeKernels = {
     addon!.select(out as Float64Array, rows, cols, c, cr, cc, xv as Float64Array, xr, xc, yv as Float64Array, yr, yc);
     return true;
   },
+  /** out = x clipped to [lo, hi] (NumPy's clip), x and out of one float type. */
+  clip(x: Storage, lo: number, hi: number, out: Storage): boolean {
+    if (out.length < NATIVE_MIN_UNARY || !floatPair(x, out) || !native()) return false;
+    addon!.clip(x as Float64Array, lo, hi, out as Float64Array);
+    return true;
+  },
   /** out = the cotangent of x in ans = maximum(x, y) or minimum(x, y) (ties share it); g and y may be single
    * values, converted to out's type as in binaryBroadcast. */
   extremumVjp(g: Storage, x: Storage, y: Storage, ans: Storage, out: Storage): boolean {

@@ -1,5 +1,6 @@
 import { allocate, checkDType, DType, isComplex, Storage } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
+import { NATIVE_MIN_BINARY, nativeKernels } from './native.js';
 import { Tensorish } from './tensorish.js';
 
 export type Complex = { re: number; im: number };
@@ -23,6 +24,8 @@ export function checkShape(shape: readonly unknown[], where: string): number[] {
     fail('TOO_LARGE', `${where}: shape ${fmtShape(shape as number[])} has more than ${MAX_ELEMENTS} elements`);
   return shape as number[];
 }
+
+const ONE_F64 = Float64Array.of(1), ONE_F32 = Float32Array.of(1);
 
 // Strides are never written: 0-d and 1-d arrays share these.
 const STRIDES_0D = Object.freeze([]) as unknown as number[], STRIDES_1D = Object.freeze([1]) as number[];
@@ -105,6 +108,7 @@ export class NDArray extends Tensorish {
       return this.data.subarray(this.offset * w, (this.offset + this.size) * w) as Storage;
     }
     const out = allocate(this.dtype, this.size);
+    if (w === 1 && this.#copyNative(out)) return out;
     const { shape, strides } = this;
     const nd = shape.length, idx = new Array<number>(nd).fill(0);
     let src = this.offset;
@@ -119,6 +123,24 @@ export class NDArray extends Tensorish {
       }
     }
     return out;
+  }
+
+  /** Copies a large real view laid out in at most two loops (size-1 axes dropped, neighbours merged) with
+   * non-negative strides into out natively, as out = view · 1 (exact: -0 and NaN stay). */
+  #copyNative(out: Storage): boolean {
+    if (this.size < NATIVE_MIN_BINARY) return false;
+    const size: number[] = [], step: number[] = [];
+    for (let d = this.shape.length - 1; d >= 0; d--) {
+      const n = this.shape[d], k = this.strides[d];
+      if (n === 1) continue;
+      const j = size.length - 1;
+      if (k < 0) return false;
+      if (j >= 0 && k === step[j] * size[j]) size[j] *= n;
+      else if (j === 1) return false;
+      else { size.push(n); step.push(k); }
+    }
+    const src = this.offset ? this.data.subarray(this.offset) as Storage : this.data;
+    return nativeKernels.binaryBroadcast('multiply', src, out instanceof Float32Array ? ONE_F32 : ONE_F64, out, size[1] ?? 1, size[0] ?? 1, step[1] ?? 0, step[0] ?? 0, 0, 0);
   }
 
   /** A C-contiguous array with offset 0 holding the same values (this one if it already is). */

@@ -13,7 +13,7 @@
 //   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
 //   what was expected.
 // - Threads: OpenBLAS owns the cores. gemm and LAPACK use its threads; gradd's own kernels (unary, binary,
-//   binaryBroadcast, unaryVjp, convert, compare, select, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
+//   binaryBroadcast, unaryVjp, convert, compare, select, clip, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
 //   OpenBLAS's thread pool above it (through the splitter OpenBLAS uses for its own level-1 routines), so
 //   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from
 //   GRADD_THREADS, else leaves an explicit OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism().
@@ -35,7 +35,7 @@ export type RealArray = Float64Array | Float32Array;
 
 export const UNARY_OPS = [
   'exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'sinh', 'cosh', 'arcsin', 'arccos', 'arctan', 'sqrt', 'expm1',
-  'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid',
+  'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid', 'sign', 'floor', 'ceil', 'trunc',
 ] as const;
 export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum'] as const;
 /** Comparisons for `compare`. */
@@ -100,6 +100,9 @@ export interface NativeAddon {
    * (nonzero selects x); x, y and out of one type. */
   select<T extends RealArray>(out: T, rows: number, cols: number, c: Uint8Array, cRowStride: number, cColStride: number,
     x: T, xRowStride: number, xColStride: number, y: T, yRowStride: number, yColStride: number): void;
+  /** out[i] = min(max(x[i], lo), hi), each keeping its first operand on a tie (NumPy's clip: NaN and a -0 at a bound
+   * of 0 stay; lo > hi gives hi), lo and hi rounded to x's type; pass ∓Infinity for no bound. x and out of one type and length; out may be x. */
+  clip<T extends RealArray>(x: T, lo: number, hi: number, out: T): void;
   /** out[i] = g[i] * (x[i] == ans[i] ? (x[i] == y[i] ? ½ : 1) : 0): the cotangent of x in ans = maximum(x, y) or
    * minimum(x, y), ties sharing it (autograd's balanced_eq). g and y of length 1 are scalars; x, ans and out have
    * one length; all of one type; out may be g. */
@@ -214,7 +217,7 @@ const BUILD_HINT =
   '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
 
 const FUNCTIONS = [
-  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'select', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
+  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'select', 'clip', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
   'getThreads', 'blasConfig', 'noop', 'noopArray',
   'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
   'sylvester',

@@ -84,6 +84,10 @@ const UNARY: Record<string, { f: (x: number) => number; lo: number; hi: number; 
   square: { f: (x) => x * x, lo: -1e6, hi: 1e6 },
   reciprocal: { f: (x) => 1 / x, lo: -1e6, hi: 1e6 },
   sigmoid: { f: sigmoid, lo: -40, hi: 40 },
+  sign: { f: Math.sign, lo: -1e6, hi: 1e6 },
+  floor: { f: Math.floor, lo: -1e6, hi: 1e6 },
+  ceil: { f: Math.ceil, lo: -1e6, hi: 1e6 },
+  trunc: { f: Math.trunc, lo: -1e6, hi: 1e6 },
 };
 const LENGTHS = [1, 7, 1000, 100003];
 
@@ -131,6 +135,11 @@ describe.skipIf(!built)('native elementwise', () => {
     expect([...out]).toEqual([Infinity, NaN, NaN, -Infinity, NaN]);
     addon.unary(unaryCode('sigmoid'), x, out);
     expect([...out].slice(0, 4)).toEqual([1, 0, NaN, 0.5]);
+    const edges = Float64Array.of(-0, 0, NaN, Infinity, -Infinity, -0.5, 0.5, 2.5, -2.5, 1e300, 4503599627370497), e = new Float64Array(edges.length);
+    for (const [name, f] of [['sign', Math.sign], ['floor', Math.floor], ['ceil', Math.ceil], ['trunc', Math.trunc]] as const) {
+      addon.unary(unaryCode(name), edges, e);
+      edges.forEach((v, i) => expect(Object.is(e[i], f(v)), `${name}(${v}) = ${e[i]}`).toBe(true));
+    }
     const y = fill(1001);
     const want = y.map(Math.tanh);
     addon.unary(unaryCode('tanh'), y, y);

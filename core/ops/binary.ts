@@ -4,7 +4,8 @@ import { defop, Meta, OpDef, Value } from '../catalog.js';
 import * as C from '../complex.js';
 import { DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { broadcastShapes, C2, extremumVjp, map2, mapC2 } from '../kernels.js';
+import { broadcastShapes, C2, extremumVjp, map1, map2, mapC2 } from '../kernels.js';
+import { NDArray } from '../ndarray.js';
 import { add, astype, div, equal, exp, floor, log, mul, neg, pow, square, sub, where } from './prims.js';
 
 type Partial = (ans: Value, x: Value, y: Value) => Value | number;
@@ -36,6 +37,31 @@ const linear2 = (name: string, f: (a: number, b: number) => number, cf: C2, sy: 
   linear: true,
   vjp: [(g) => g, (g) => (sy === 1 ? g : neg(g))],
 });
+
+/** power with a real array to the power 0, 1, 2, 3 or -1 by products (NumPy's fast paths): one or two native passes
+ * instead of pow's, and the rule's pow(x, y - 1) goes the same way. */
+function withSmallPowers(def: OpDef): OpDef {
+  const general = def.forward;
+  const small = (x: NDArray, e: number, dtype: DType): NDArray | undefined => {
+    switch (e) {
+      case 0: return map1(x, dtype, () => 1);
+      case 1: return new NDArray(x.values().slice(), x.shape, dtype);
+      case 2: return map1(x, dtype, (v) => v * v, 'square');
+      case 3: return map2(map1(x, dtype, (v) => v * v, 'square'), x, x.shape, dtype, (a, b) => a * b, 'multiply');
+      case -1: return map1(x, dtype, (v) => 1 / v, 'reciprocal');
+    }
+    return undefined;
+  };
+  return {
+    ...def,
+    forward: (args, a, out: Meta) => {
+      const [x, y] = args as NDArray[];
+      const real = out.dtype === 'float64' || out.dtype === 'float32';
+      return (real && x.dtype === out.dtype && y.size === 1 && !isComplex(y.dtype) && sameDims(x.shape, out.shape) && small(x, y.data[y.offset], out.dtype)) || general(args, a, out);
+    },
+  };
+}
+const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 
 /** maximum and its kin: the rule's cotangent in one native pass where the arrays allow (kernels.ts), else its ops. */
 const extremum = (name: string, f: (a: number, b: number) => number, native?: string): OpDef => ({
@@ -74,7 +100,7 @@ defop(
   binary('divide', (a, b) => a / b, C.cdiv, (_a, _x, y) => div(1, y), (ans, _x, y) => neg(div(ans, y)), 'float', 'divide'),
   binary('true_divide', (a, b) => a / b, C.cdiv, (_a, _x, y) => div(1, y), (ans, _x, y) => neg(div(ans, y)), 'float', 'divide'),
   // ∂/∂x = y·x^(y−1) with the exponent 1 where y = 0, so that it is 0 there even at x = 0 (autograd).
-  binary('power', powC, C.cpow, (_a, x, y) => mul(y, pow(x, where(equal(y, 0), 1, sub(y, 1)))), (ans, x) => mul(safeLog(x), ans), 'same', 'power'),
+  withSmallPowers(binary('power', powC, C.cpow, (_a, x, y) => mul(y, pow(x, where(equal(y, 0), 1, sub(y, 1)))), (ans, x) => mul(safeLog(x), ans), 'same', 'power')),
   extremum('maximum', (a, b) => (a >= b || Number.isNaN(a) ? a : b), 'maximum'),
   extremum('minimum', (a, b) => (a <= b || Number.isNaN(a) ? a : b), 'minimum'),
   extremum('fmax', (a, b) => (Number.isNaN(b) || a >= b ? a : b)),

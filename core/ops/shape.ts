@@ -7,6 +7,7 @@ import { allocate, checkDType, DType, floatDtype, isComplex, resultType } from '
 import { fail, fmtShape } from '../errors.js';
 import { broadcastShapes, broadcastStrides, cast, map1, output, selectNative, strided2 } from '../kernels.js';
 import { checkShape, cStrides, NDArray, sizeOf } from '../ndarray.js';
+import { nativeKernels } from '../native.js';
 import { unboxAll } from '../tracer.js';
 import { batchAxes, withBatch, intList, normAxes, normAxis } from './axes.js';
 import { ALL, gather, gathered, getitem, indexAdd, ix, planIndex, put, sliceAlong, sliceRange, takeIndex } from './indexing.js';
@@ -495,7 +496,12 @@ defop(
       if (!bounds.every((v) => typeof v === 'number')) fail('BAD_ATTRIBUTE', `clip: a_min and a_max must be numbers or null, got ${JSON.stringify([a_min, a_max])}`);
       return { shape: x.shape, dtype: resultType(x, ...bounds.map((v: number) => ({ dtype: Number.isInteger(v) ? 'int64' as const : 'float64' as const, weak: true }))) };
     },
-    forward: ([x], { a_min = null, a_max = null }, out: Meta) => map1(x, out.dtype, (v) => Math.min(Math.max(v, a_min ?? -Infinity), a_max ?? Infinity)),
+    // NumPy's min(max(x, a_min), a_max), each keeping x on a tie: NaN stays, and so does -0 at a bound of 0.
+    forward: ([x], { a_min = null, a_max = null }, out: Meta) => {
+      const lo = a_min ?? -Infinity, hi = a_max ?? Infinity, data = output(out.dtype, x.size);
+      if (x.dtype === out.dtype && nativeKernels.clip(x.values(), lo, hi, data)) return new NDArray(data, x.shape, out.dtype);
+      return map1(x, out.dtype, (v) => { const m = v < lo ? lo : v; return m > hi ? hi : m; });
+    },
     vjp: (g, _ans, [x], a) => where(inside(x, a), g, 0),
     jvp: (t, _ans, [x], a) => where(inside(x, a), t, 0),
     doc: 'the gradient passes strictly inside (a_min, a_max); elements equal to a bound get 0, as autograd',

@@ -26,6 +26,10 @@ function elementwise(name: string, f: (v: number) => number, cf: C1 | null, kind
   };
 }
 
+/** An op that is the identity on real arrays (real, conj): there it copies the storage in one block. */
+const copyOnReal = (def: ReturnType<typeof elementwise>): ReturnType<typeof elementwise> =>
+  ({ ...def, forward: (args, a, out) => (isComplex(args[0].dtype) ? def.forward(args, a, out) : copy(args[0])) });
+
 /** A differentiable elementwise function given by its derivative; on concrete float arrays a fused native kernel
  * computes g·f'(x) in one pass (the rule's formula). */
 const unary = (name: string, f: (v: number) => number, cf: C1 | null, deriv: Deriv, kind: Kind = 'float', native?: string): OpDef => ({
@@ -35,8 +39,8 @@ const unary = (name: string, f: (v: number) => number, cf: C1 | null, deriv: Der
 });
 
 /** A function whose result carries no gradient (floor, sign, isnan …): traced inputs pass through. */
-const constant = (name: string, f: (v: number) => number, kind: Kind = 'same', cf: C1 | null = null): OpDef =>
-  ({ ...elementwise(name, f, cf, kind), nondiff: true });
+const constant = (name: string, f: (v: number) => number, kind: Kind = 'same', cf: C1 | null = null, native?: string): OpDef =>
+  ({ ...elementwise(name, f, cf, kind, native), nondiff: true });
 
 const realPart = (h: (re: number, im: number) => number): C1 => (re, im, o) => { o[0] = h(re, im); o[1] = 0; };
 const scaled = (g: C1, s: number): C1 => (re, im, o) => { g(re, im, o); o[0] *= s; o[1] *= s; };
@@ -82,7 +86,7 @@ defop(
   unary('fabs', Math.abs, null, (x) => div(x, replaceZero(abs(x), 1)), 'float'),
   {
     ...elementwise('abs', Math.abs, realPart(Math.hypot), 'real', 'abs'),
-    vjp: (g, ans, [x]) => mul(g, div(conj(x), replaceZero(ans, 1))),
+    vjp: (g, ans, [x]) => mul(g, div(isComplex(x.dtype) ? conj(x) : x, replaceZero(ans, 1))),
     jvp: (t, ans, [x]) => div(real(mul(conj(x), t)), replaceZero(ans, 1)),
   },
   {
@@ -90,9 +94,9 @@ defop(
     vjp: (g, _ans, [x]) => (isComplex(x.dtype) ? mul(g, div(conj(mul(x, I)), square(abs(x)))) : undefined),
     jvp: (t, _ans, [x]) => div(imag(mul(t, conj(x))), square(abs(x))),
   },
-  { ...elementwise('real', (v) => v, realPart((re) => re), 'real'), linear: true, vjp: (g) => g },
+  { ...copyOnReal(elementwise('real', (v) => v, realPart((re) => re), 'real')), linear: true, vjp: (g) => g },
   { ...elementwise('imag', () => 0, realPart((_re, im) => im), 'real'), linear: true, vjp: (g) => mul(g, { re: 0, im: -1 }) },
-  { ...elementwise('conj', (v) => v, (re, im, o) => { o[0] = re; o[1] = -im; }, 'same'), linear: true, vjp: (g) => conj(g) },
+  { ...copyOnReal(elementwise('conj', (v) => v, (re, im, o) => { o[0] = re; o[1] = -im; }, 'same')), linear: true, vjp: (g) => conj(g) },
   {
     name: 'astype', arity: 1, attrs: ['dtype'], linear: true,
     infer: ([x], { dtype }) => ({ shape: x.shape, dtype: checkDType(dtype, 'astype') }),
@@ -100,11 +104,11 @@ defop(
     vjp: (g) => g,
   },
   { ...elementwise('copy', (v) => v, (re, im, o) => { o[0] = re; o[1] = im; }, 'same'), forward: ([x]) => copy(x), linear: true, vjp: (g) => g },
-  constant('sign', Math.sign, 'same', (re, im, o) => { const r = Math.hypot(re, im); o[0] = r ? re / r : 0; o[1] = r ? im / r : 0; }),
-  constant('floor', Math.floor, 'float'),
-  constant('ceil', Math.ceil, 'float'),
-  constant('trunc', Math.trunc, 'float'),
-  constant('fix', Math.trunc, 'float'),
+  constant('sign', Math.sign, 'same', (re, im, o) => { const r = Math.hypot(re, im); o[0] = r ? re / r : 0; o[1] = r ? im / r : 0; }, 'sign'),
+  constant('floor', Math.floor, 'float', null, 'floor'),
+  constant('ceil', Math.ceil, 'float', null, 'ceil'),
+  constant('trunc', Math.trunc, 'float', null, 'trunc'),
+  constant('fix', Math.trunc, 'float', null, 'trunc'),
   constant('rint', roundHalfEven, 'float'),
   constant('isfinite', (v) => +Number.isFinite(v), 'bool', realPart((re, im) => +(Number.isFinite(re) && Number.isFinite(im)))),
   constant('isnan', (v) => +Number.isNaN(v), 'bool', realPart((re, im) => +(Number.isNaN(re) || Number.isNaN(im)))),

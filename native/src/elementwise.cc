@@ -47,7 +47,8 @@ bool streamed(size_t n, size_t cost) { return cost == 1 && n * sizeof(T) >= (siz
 // Work per element for parallelFor: 1 for arithmetic, kTranscendental for SLEEF's functions.
 size_t unaryCost(size_t code) {
   switch (Unary(code)) {
-    case Unary::negative: case Unary::abs: case Unary::square: case Unary::reciprocal: case Unary::sqrt: return 1;
+    case Unary::negative: case Unary::abs: case Unary::square: case Unary::reciprocal: case Unary::sqrt:
+    case Unary::sign: case Unary::floor: case Unary::ceil: case Unary::trunc: return 1;
     default: return kTranscendental;
   }
 }

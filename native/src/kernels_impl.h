@@ -57,7 +57,7 @@ void vmap(const T* x, T* y, size_t n, bool stream) {
   each<T, V>(y, n, stream, [&](size_t i, size_t r) { return F(load<T, V>(x + i, r)); });
 }
 
-// Plain loop for ops the compiler vectorises itself (correctly rounded sqrt, abs).
+// Plain loop for ops the compiler vectorises itself (correctly rounded sqrt, abs, sign, rounding to integers).
 template <class T, T (*f)(T)>
 void smap(const T* x, T* y, size_t n, bool) {
   for (size_t i = 0; i < n; ++i) y[i] = f(x[i]);
@@ -97,6 +97,24 @@ T scalarAbs(T v) {
   if constexpr (sizeof(T) == sizeof(float)) return __builtin_fabsf(v);
   else return __builtin_fabs(v);
 }
+// Math.sign's: ±0 and NaN are themselves.
+template <class T>
+T scalarSign(T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : v; }
+template <class T>
+T scalarFloor(T v) {
+  if constexpr (sizeof(T) == sizeof(float)) return __builtin_floorf(v);
+  else return __builtin_floor(v);
+}
+template <class T>
+T scalarCeil(T v) {
+  if constexpr (sizeof(T) == sizeof(float)) return __builtin_ceilf(v);
+  else return __builtin_ceil(v);
+}
+template <class T>
+T scalarTrunc(T v) {
+  if constexpr (sizeof(T) == sizeof(float)) return __builtin_truncf(v);
+  else return __builtin_trunc(v);
+}
 template <class T, class V> V negative(V v) { return -v; }
 template <class T, class V> V square(V v) { return v * v; }
 template <class T, class V> V reciprocal(V v) { return splat<T, V>(1) / v; }
@@ -128,6 +146,10 @@ UnaryFn<T> unaryKernel(Unary op) {
     case Unary::square: return vmap<T, V, square<T, V>>;
     case Unary::reciprocal: return vmap<T, V, reciprocal<T, V>>;
     case Unary::sigmoid: return vmap<T, V, sigmoid<T, V>>;
+    case Unary::sign: return smap<T, scalarSign<T>>;
+    case Unary::floor: return smap<T, scalarFloor<T>>;
+    case Unary::ceil: return smap<T, scalarCeil<T>>;
+    case Unary::trunc: return smap<T, scalarTrunc<T>>;
     case Unary::count: break;
   }
   return nullptr;

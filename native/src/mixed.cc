@@ -1,6 +1,6 @@
 // Elementwise work across types, which the float kernels (elementwise.cc) do not take: conversion to float,
-// comparisons (Uint8Array results, NumPy's bool), selection by a mask (where), and the fused VJP of maximum and
-// minimum, built on comparisons. Plain loops, vectorised by the compiler at the baseline ISA: they are bound by
+// comparisons (Uint8Array results, NumPy's bool), selection by a mask (where) or by bounds (clip), and the fused VJP
+// of maximum and minimum, built on comparisons. Plain loops, vectorised by the compiler at the baseline ISA: they are bound by
 // memory, not arithmetic.
 #include <cstdint>
 #include <string>
@@ -174,6 +174,30 @@ void CallSelect(const Napi::CallbackInfo& info) {
   else select<float>(args);
 }
 
+// ---- clip ----
+
+template <class T>
+void clip(const Args& args) {
+  const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(3, "out");
+  const T lo = T(args.number(1, "lo")), hi = T(args.number(2, "hi"));
+  args.exactLength("out", out.size, x.size, 1, "x.length");
+  parallelFor(x.size, x.size, kAlign, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) {
+      const T v = x.data[i], up = v < lo ? lo : v;
+      out.data[i] = up > hi ? hi : up;
+    }
+  });
+}
+
+// clip(x, lo, hi, out): out[i] = min(max(x[i], lo), hi), each keeping its first operand on a tie (NumPy's clip: NaN
+// stays, so does a -0 at a bound of 0; lo > hi gives hi); lo and hi are numbers (-Infinity / Infinity for none),
+// rounded to x's type.
+void CallClip(const Napi::CallbackInfo& info) {
+  Args args(info, "clip", 4, 4);
+  if (args.kind(0, "x") == Kind::F64) clip<double>(args);
+  else clip<float>(args);
+}
+
 // ---- extremumVjp ----
 
 template <class T, bool GS, bool YS>
@@ -224,6 +248,7 @@ void registerMixed(Napi::Env env, Napi::Object exports) {
   exports.Set("convert", Napi::Function::New(env, CallConvert, "convert"));
   exports.Set("compare", Napi::Function::New(env, CallCompare, "compare"));
   exports.Set("select", Napi::Function::New(env, CallSelect, "select"));
+  exports.Set("clip", Napi::Function::New(env, CallClip, "clip"));
   exports.Set("extremumVjp", Napi::Function::New(env, CallExtremumVjp, "extremumVjp"));
 }
 

@@ -397,3 +397,53 @@ describe('max and min over axes (native from NATIVE_MIN_SUM elements)', () => {
       }
     });
 });
+
+describe('clip, small integer powers, sign and rounding, strided copies (native from their thresholds)', () => {
+  const edges = [-0, 0, NaN, Infinity, -Infinity, -0.5, 0.5, 2.5, -2.5, 1e300];
+  const arr = (n: number, dtype = 'float64') => NDArray.fromData(Array.from({ length: n }, (_, i) => (i < edges.length ? edges[i] : 6 * r() - 3)), [n], dtype as any);
+  const same = (got: NDArray, want: number[], what: string) => {
+    const v = values(got);
+    expect(v.length, what).toBe(want.length);
+    for (let i = 0; i < want.length; i++) if (!Object.is(v[i], want[i])) expect.fail(`${what}[${i}]: got ${v[i]}, want ${want[i]}`);
+  };
+  /** NumPy's clip: min(max(v, lo), hi), each keeping its first operand on a tie. */
+  const clip = (v: number, lo: number, hi: number) => { const m = v < lo ? lo : v; return m > hi ? hi : m; };
+
+  for (const n of [NATIVE_MIN_UNARY - 1, NATIVE_MIN_UNARY])
+    it(`clip, sign, floor, ceil, trunc and x ** k match JS loops on ${n} elements`, () => {
+      for (const dtype of ['float64', 'float32']) {
+        const x = arr(n, dtype), xv = values(x), f = (v: number) => (dtype === 'float32' ? Math.fround(v) : v);
+        for (const [lo, hi] of [[0, 0], [-0, -0], [-0, 1], [-1.5, 1.5], [1, 0], [null, 0.5], [-0.5, null]] as [number | null, number | null][])
+          same(np.clip(x, lo, hi) as NDArray, xv.map((v) => f(clip(v, lo ?? -Infinity, hi ?? Infinity))), `${dtype} clip(${lo}, ${hi})`);
+        for (const [name, g] of [['sign', Math.sign], ['floor', Math.floor], ['ceil', Math.ceil], ['trunc', Math.trunc]] as const)
+          same((np as any)[name](x), xv.map(g), `${dtype} ${name}`);
+        for (const k of [0, 1, 2, -1]) same(np.power(x, k) as NDArray, xv.map((v) => f(v ** k)), `${dtype} x ** ${k}`);
+        close(values(np.power(x, 3) as NDArray).filter(Number.isFinite), xv.map((v) => f(v ** 3)).filter(Number.isFinite), dtype === 'float32' ? 2e-7 : 4e-16, `${dtype} x ** 3`);
+      }
+    });
+
+  it('real and conj of real arrays are new arrays with the same values', () => {
+    const x = arr(NATIVE_MIN_UNARY);
+    for (const name of ['real', 'conj']) {
+      const y = (np as any)[name](x) as NDArray;
+      expect(y.data).not.toBe(x.data);
+      same(y, values(x), name);
+    }
+  });
+
+  for (const n of [NATIVE_MIN_BINARY - 1, NATIVE_MIN_BINARY])
+    it(`copies of strided views (transposes, broadcasts, steps, reversals) match element reads around ${n} elements`, () => {
+      const k = Math.ceil(n / 8);
+      for (const dtype of ['float64', 'float32']) {
+        const x = rand([8, k], dtype), views = [
+          np.transpose(x), callOp('broadcast_to', [rand([1, k], dtype)], { shape: [8, k] }), callOp('broadcast_to', [rand([8, 1], dtype)], { shape: [8, k] }),
+          callOp('getitem', [x], { index: [{ slice: [null, null, 2] }, { slice: [1, null, null] }] }), callOp('getitem', [x], { index: [{ slice: [null, null, -1] }] }),
+          np.transpose(np.reshape(x, [2, 4, k]), [1, 0, 2]),
+        ] as NDArray[];
+        for (const v of views) {
+          expect(v.isContiguous).toBe(false);
+          same(new NDArray(v.values(), v.shape, v.dtype), indices([...v.shape]).map((idx) => at(v, idx)), `${dtype} view ${v.shape} strides ${v.strides}`);
+        }
+      }
+    });
+});
