@@ -70,6 +70,12 @@ export const nativeKernels = {
     if (out instanceof Uint8Array) {
       const code = compareCodes.get(name);
       if (code === undefined || ac > 1 || bc > 1) return false;
+      if (a instanceof Uint8Array && b instanceof Uint8Array) {
+        addon!.compare(code, out, rows, cols, a, ar, ac, b, br, bc);
+        return true;
+      }
+      // JavaScript's truthiness calls NaN false, NumPy and C true: the logical ops stay in JS unless on bools.
+      if (name.startsWith('logical_')) return false;
       // One float type: both operands' own, or an array's when the other is one value it holds exactly; else float64.
       const like = isFloat(a) && (a.constructor === b.constructor || (b.length === 1 && holds(a, b[0]))) ? a
         : isFloat(b) && a.length === 1 && holds(b, a[0]) ? b : F64;

@@ -39,7 +39,9 @@ export const UNARY_OPS = [
 ] as const;
 export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum'] as const;
 /** Comparisons for `compare`. */
-export const COMPARE_OPS = ['equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal'] as const;
+export const COMPARE_OPS = [
+  'equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal', 'logical_and', 'logical_or', 'logical_xor',
+] as const;
 /** Unary ops with a fused VJP kernel (unaryVjp). */
 export const VJP_OPS = [
   'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'sqrt',
@@ -92,9 +94,10 @@ export interface NativeAddon {
   /** out[i] = x[i] converted to out's type (float64 to float32 rounds to nearest even); same lengths. */
   convert(x: AnyArray, out: RealArray): void;
   /** out[r*cols + c] = op(a[r*aRowStride + c*aColStride], b[r*bRowStride + c*bColStride]) as 1 or 0, with IEEE
-   * comparisons (NaN unordered, unequal to everything); a and b of one type; column strides 0 (a broadcast
-   * row) or 1; a and b must hold element (rows-1, cols-1). out: a Uint8Array (bool) of rows*cols. */
-  compare<T extends RealArray>(code: number, out: Uint8Array, rows: number, cols: number,
+   * comparisons (NaN unordered, unequal to everything; the logical ops test for nonzero, so NaN is true); a and b of
+   * one type (Float64Array, Float32Array or Uint8Array); column strides 0 (a broadcast row) or 1; a and b must hold
+   * element (rows-1, cols-1). out: a Uint8Array (bool) of rows*cols. */
+  compare<T extends RealArray | Uint8Array>(code: number, out: Uint8Array, rows: number, cols: number,
     a: T, aRowStride: number, aColStride: number, b: T, bRowStride: number, bColStride: number): void;
   /** out[r*cols + k] = c[…] ? x[…] : y[…] (NumPy's where), each operand read as in `compare`; c: a Uint8Array
    * (nonzero selects x); x, y and out of one type. */

@@ -253,6 +253,8 @@ describe.skipIf(!built)('convert, compare, select, extremumVjp (mixed types)', (
   const CMP: Record<string, (x: number, y: number) => boolean> = {
     equal: (x, y) => x === y, not_equal: (x, y) => x !== y, less: (x, y) => x < y, less_equal: (x, y) => x <= y,
     greater: (x, y) => x > y, greater_equal: (x, y) => x >= y,
+    // C's truth: nonzero, NaN included.
+    logical_and: (x, y) => x !== 0 && y !== 0, logical_or: (x, y) => x !== 0 || y !== 0, logical_xor: (x, y) => (x !== 0) !== (y !== 0),
   };
 
   it('lists the comparisons gradd expects', () => {
@@ -275,7 +277,7 @@ describe.skipIf(!built)('convert, compare, select, extremumVjp (mixed types)', (
     expectSame(f, [Math.fround(1 / 3), Infinity, -0, 16777216]);
   });
 
-  it('compare: every op on NaN, ±0 and ±Infinity, contiguous, broadcast and scalar operands, float32, across the thread threshold', () => {
+  it('compare: every op on NaN, ±0 and ±Infinity, contiguous, broadcast and scalar operands, float32 and bytes, across the thread threshold', () => {
     for (const [rows, cols] of [[1, 300], [3, 7], [2, addon.parallelMin / 2 + 1]]) {
       const a = mixed(rows * cols), row = mixed(cols), col = mixed(rows), one = Float64Array.of(0.25);
       const layouts = [
@@ -291,6 +293,9 @@ describe.skipIf(!built)('convert, compare, select, extremumVjp (mixed types)', (
           const out32 = new Uint8Array(rows * cols);
           addon.compare(code(addon.compareOps, name), out32, rows, cols, Float32Array.from(a), s[0], s[1], Float32Array.from(b), s[2], s[3]);
           expectSame(out32, want, `${what} ${name} float32`);
+          const [a8, b8] = [a, b].map((v) => Uint8Array.from(v, (e) => (e > 0 ? 1 : e < 0 ? 2 : 0))), out8 = new Uint8Array(rows * cols);
+          addon.compare(code(addon.compareOps, name), out8, rows, cols, a8, s[0], s[1], b8, s[2], s[3]);
+          expectSame(out8, Uint8Array.from({ length: rows * cols }, (_, k) => +f(a8[Math.floor(k / cols) * s[0] + (k % cols) * s[1]], b8[Math.floor(k / cols) * s[2] + (k % cols) * s[3]])), `${what} ${name} bytes`);
         }
     }
   });
@@ -334,7 +339,7 @@ describe.skipIf(!built)('convert, compare, select, extremumVjp (mixed types)', (
     throwsCode(() => addon.compare(0, out, 2, 3, a, 3, 1, new Float64Array(2), 0, 1), 'NATIVE_BAD_LENGTH', /b is too short: element \(rows-1, cols-1\) is at 2, length 2/);
     throwsCode(() => addon.compare(0, out, 2, 3, a, 3, 2, a, 3, 1), 'NATIVE_BAD_LENGTH', /aColStride/);
     throwsCode(() => addon.compare(0, out, 2, 3, a, 3, 1, new Float32Array(6) as never, 3, 1), 'NATIVE_BAD_ARGUMENT', /\(b\) must be a Float64Array, got Float32Array/);
-    throwsCode(() => addon.compare(6, out, 2, 3, a, 3, 1, a, 3, 1), 'NATIVE_BAD_LENGTH', /code/);
+    throwsCode(() => addon.compare(9, out, 2, 3, a, 3, 1, a, 3, 1), 'NATIVE_BAD_LENGTH', /code/);
     throwsCode(() => addon.compare(0, new Float64Array(6) as never, 2, 3, a, 3, 1, a, 3, 1), 'NATIVE_BAD_ARGUMENT', /\(out\) must be a Uint8Array/);
     throwsCode(() => addon.select(a, 2, 3, new Uint8Array(5), 3, 1, a, 3, 1, a, 3, 1), 'NATIVE_BAD_LENGTH', /c is too short/);
     throwsCode(() => addon.select(a, 2, 3, new Float64Array(6) as never, 3, 1, a, 3, 1, a, 3, 1), 'NATIVE_BAD_ARGUMENT', /\(c\) must be a Uint8Array/);

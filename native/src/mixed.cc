@@ -13,7 +13,8 @@
 namespace gradd {
 namespace {
 
-#define GRADD_COMPARE_OPS(X) X(equal) X(not_equal) X(less) X(less_equal) X(greater) X(greater_equal)
+#define GRADD_COMPARE_OPS(X) \
+  X(equal) X(not_equal) X(less) X(less_equal) X(greater) X(greater_equal) X(logical_and) X(logical_or) X(logical_xor)
 #define GRADD_NAME(name) #name,
 constexpr const char* kCompareNames[] = {GRADD_COMPARE_OPS(GRADD_NAME)};
 #undef GRADD_NAME
@@ -104,6 +105,9 @@ struct Less { template <class T> bool operator()(T x, T y) const { return x < y;
 struct LessEqual { template <class T> bool operator()(T x, T y) const { return x <= y; } };
 struct Greater { template <class T> bool operator()(T x, T y) const { return x > y; } };
 struct GreaterEqual { template <class T> bool operator()(T x, T y) const { return x >= y; } };
+struct LogicalAnd { template <class T> bool operator()(T x, T y) const { return (x != 0) & (y != 0); } };
+struct LogicalOr { template <class T> bool operator()(T x, T y) const { return (x != 0) | (y != 0); } };
+struct LogicalXor { template <class T> bool operator()(T x, T y) const { return (x != 0) != (y != 0); } };
 
 template <class T>
 void compare(const Args& args, size_t code) {
@@ -117,18 +121,22 @@ void compare(const Args& args, size_t code) {
     case 2: return compareAll<T, Less>(a, b, out, rows, cols);
     case 3: return compareAll<T, LessEqual>(a, b, out, rows, cols);
     case 4: return compareAll<T, Greater>(a, b, out, rows, cols);
-    default: return compareAll<T, GreaterEqual>(a, b, out, rows, cols);
+    case 5: return compareAll<T, GreaterEqual>(a, b, out, rows, cols);
+    case 6: return compareAll<T, LogicalAnd>(a, b, out, rows, cols);
+    case 7: return compareAll<T, LogicalOr>(a, b, out, rows, cols);
+    default: return compareAll<T, LogicalXor>(a, b, out, rows, cols);
   }
 }
 
 // compare(code, out, rows, cols, a, aRowStride, aColStride, b, bRowStride, bColStride): out[r*cols + c] =
 // op(a[r*aRowStride + c*aColStride], b[r*bRowStride + c*bColStride]) as 0 or 1, IEEE's comparisons (NaN is
-// unordered and unequal to everything); a, b: both Float64Array or both Float32Array, column strides 0 or 1
-// (0: a row broadcast); out: a Uint8Array of rows*cols.
+// unordered and unequal to everything; the logical ops test for nonzero, so NaN is true); a, b: both Float64Array,
+// Float32Array or Uint8Array (bool), column strides 0 or 1 (0: a row broadcast); out: a Uint8Array of rows*cols.
 void CallCompare(const Napi::CallbackInfo& info) {
   Args args(info, "compare", 10, 10);
   const size_t code = args.integer(0, "code", 0, kCompareCount - 1);
-  if (args.kind(4, "a") == Kind::F64) compare<double>(args, code);
+  if (args.typedArrayType(4, "a") == napi_uint8_array) compare<uint8_t>(args, code);
+  else if (args.kind(4, "a") == Kind::F64) compare<double>(args, code);
   else compare<float>(args, code);
 }
 

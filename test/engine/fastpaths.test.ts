@@ -276,6 +276,7 @@ describe('mixed types (native from NATIVE_MIN_BINARY elements): comparisons, boo
   const CMP: Record<string, (x: number, y: number) => boolean> = {
     equal: (x, y) => x === y, not_equal: (x, y) => x !== y, less: (x, y) => x < y, less_equal: (x, y) => x <= y,
     greater: (x, y) => x > y, greater_equal: (x, y) => x >= y,
+    logical_and: (x, y) => !!x && !!y, logical_or: (x, y) => !!x || !!y, logical_xor: (x, y) => !x !== !y,
   };
   /** Each element of a broadcast pair, read in double precision as the JS loops read them. */
   const pairs = (a: NDArray | number, b: NDArray | number, shape: number[]) => indices(shape).map((idx) => [a, b].map((v) => {
@@ -443,6 +444,26 @@ describe('clip, small integer powers, sign and rounding, strided copies (native 
         for (const v of views) {
           expect(v.isContiguous).toBe(false);
           same(new NDArray(v.values(), v.shape, v.dtype), indices([...v.shape]).map((idx) => at(v, idx)), `${dtype} view ${v.shape} strides ${v.strides}`);
+        }
+      }
+    });
+});
+
+describe('logaddexp and logaddexp2 (native passes from NATIVE_MIN_BINARY elements)', () => {
+  const specials = [Infinity, -Infinity, NaN, 0, -0, 700, -700, 1e-300];
+  for (const n of [NATIVE_MIN_BINARY - 1, NATIVE_MIN_BINARY])
+    it(`match the JS formula on ${n} elements, ties and infinities exactly, float64 and float32`, () => {
+      for (const dtype of ['float64', 'float32']) {
+        const pick = (i: number, j: number) => (i < 64 ? specials[(i >> j) % specials.length] : 20 * r() - 10);
+        const x = NDArray.fromData(Array.from({ length: n }, (_, i) => pick(i, 0)), [n], dtype as any);
+        const y = NDArray.fromData(Array.from({ length: n }, (_, i) => (i % 5 === 0 ? x.data[i] : pick(i, 3))), [n], dtype as any);
+        for (const [name, base] of [['logaddexp', Math.E], ['logaddexp2', 2]] as const) {
+          const got = values((np as any)[name](x, y)), ln = Math.log(base), f = dtype === 'float32' ? Math.fround : (v: number) => v;
+          const want = values(x).map((a, i) => { const b = values(y)[i]; return f(a === b ? a + Math.LN2 / ln : Math.max(a, b) + Math.log1p(base === 2 ? 2 ** -Math.abs(a - b) : Math.exp(-Math.abs(a - b))) / ln); });
+          for (let i = 0; i < n; i++) {
+            const ok = Object.is(got[i], want[i]) || Math.abs(got[i] - want[i]) <= (dtype === 'float32' ? 3e-7 : 2e-15) * Math.abs(want[i]);
+            if (!ok) expect.fail(`${dtype} ${name}(${values(x)[i]}, ${values(y)[i]}): got ${got[i]}, want ${want[i]}`);
+          }
         }
       }
     });
