@@ -8,7 +8,8 @@ export const NATIVE_MIN_BINARY = 256;
 export const NATIVE_MIN_SUM = 256;
 
 let addon: NativeAddon | null | undefined;
-let unaryCodes: Map<string, number>, binaryCodes: Map<string, number>, vjpCodes: Map<string, number>, compareCodes: Map<string, number>;
+let unaryCodes: Map<string, number>, binaryCodes: Map<string, number>, vjpCodes: Map<string, number>, compareCodes: Map<string, number>,
+  testCodes: Map<string, number>;
 
 export function native(): NativeAddon | null {
   if (addon === undefined) {
@@ -17,6 +18,7 @@ export function native(): NativeAddon | null {
     binaryCodes = new Map(addon?.binaryOps.map((n, i) => [n, i]));
     vjpCodes = new Map(addon?.vjpOps.map((n, i) => [n, i]));
     compareCodes = new Map(addon?.compareOps.map((n, i) => [n, i]));
+    testCodes = new Map(addon?.testOps.map((n, i) => [n, i]));
   }
   return addon;
 }
@@ -48,6 +50,12 @@ export const floatPair = (x: Storage, out: Storage) =>
 
 export const nativeKernels = {
   unary(name: string, x: Storage, out: Storage): boolean {
+    if (out instanceof Uint8Array && out.length >= NATIVE_MIN_UNARY && (x instanceof Float64Array || x instanceof Float32Array) && native()) {
+      const code = testCodes.get(name);
+      if (code === undefined) return false;
+      addon!.test(code, x, out);
+      return true;
+    }
     if (out.length < NATIVE_MIN_UNARY || !floatPair(x, out) || !native()) return false;
     const code = unaryCodes.get(name);
     if (code === undefined) return false;

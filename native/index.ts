@@ -13,7 +13,7 @@
 //   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
 //   what was expected.
 // - Threads: OpenBLAS owns the cores. gemm and LAPACK use its threads; gradd's own kernels (unary, binary,
-//   binaryBroadcast, unaryVjp, convert, compare, select, clip, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
+//   binaryBroadcast, unaryVjp, convert, compare, test, select, clip, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
 //   OpenBLAS's thread pool above it (through the splitter OpenBLAS uses for its own level-1 routines), so
 //   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from
 //   GRADD_THREADS, else leaves an explicit OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism().
@@ -35,13 +35,15 @@ export type RealArray = Float64Array | Float32Array;
 
 export const UNARY_OPS = [
   'exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'sinh', 'cosh', 'arcsin', 'arccos', 'arctan', 'sqrt', 'expm1',
-  'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid', 'sign', 'floor', 'ceil', 'trunc',
+  'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid', 'sign', 'floor', 'ceil', 'trunc', 'log2', 'log10', 'exp2',
 ] as const;
 export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum'] as const;
 /** Comparisons for `compare`. */
 export const COMPARE_OPS = [
   'equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal', 'logical_and', 'logical_or', 'logical_xor',
 ] as const;
+/** Tests for `test`. */
+export const TEST_OPS = ['isnan', 'isinf', 'isfinite'] as const;
 /** Unary ops with a fused VJP kernel (unaryVjp). */
 export const VJP_OPS = [
   'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'sqrt',
@@ -51,6 +53,7 @@ export type UnaryOp = (typeof UNARY_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];
 export type VjpOp = (typeof VJP_OPS)[number];
 export type CompareOp = (typeof COMPARE_OPS)[number];
+export type TestOp = (typeof TEST_OPS)[number];
 /** Arrays `convert` reads: float64, float32, int32 and bool storage. */
 export type AnyArray = Float64Array | Float32Array | Int32Array | Uint8Array;
 
@@ -69,12 +72,15 @@ export interface NativeAddon {
   readonly vjpOps: readonly VjpOp[];
   /** Op names for `compare`; an op's index is its code. Equal to COMPARE_OPS. */
   readonly compareOps: readonly CompareOp[];
+  /** Op names for `test`; an op's index is its code. Equal to TEST_OPS. */
+  readonly testOps: readonly TestOp[];
   /** Work from which the elementwise kernels and `sum` split across OpenBLAS's threads, in elements of arithmetic;
    * an element of a transcendental function (SLEEF's, tanh, power) counts `transcendentalCost`. */
   readonly parallelMin: number;
   readonly transcendentalCost: number;
   /** out[i] = op(x[i]). x and out: same type and length; out may be x. SLEEF for the transcendental
-   * ops: u35 (<= 3.5 ulp, as NumPy's AVX-512 loops) where SLEEF has it, u10 (<= 1 ulp) for exp, expm1 and log1p;
+   * ops: u35 (<= 3.5 ulp, as NumPy's AVX-512 loops) where SLEEF has it, u10 (<= 1 ulp) for exp, expm1, log1p, log10
+   * and exp2;
    * sigmoid = 1 / (1 + exp(-x)). */
   unary<T extends RealArray>(code: number, x: T, out: T): void;
   /** out[i] = op(a[i], b[i]); an operand of length 1 broadcasts as a scalar, otherwise a and b have
@@ -99,6 +105,9 @@ export interface NativeAddon {
    * element (rows-1, cols-1). out: a Uint8Array (bool) of rows*cols. */
   compare<T extends RealArray | Uint8Array>(code: number, out: Uint8Array, rows: number, cols: number,
     a: T, aRowStride: number, aColStride: number, b: T, bRowStride: number, bColStride: number): void;
+  /** out[i] = 1 where x[i] is NaN (isnan), ±Infinity (isinf) or neither (isfinite), else 0; out: a Uint8Array (bool)
+   * of x's length. */
+  test(code: number, x: RealArray, out: Uint8Array): void;
   /** out[r*cols + k] = c[…] ? x[…] : y[…] (NumPy's where), each operand read as in `compare`; c: a Uint8Array
    * (nonzero selects x); x, y and out of one type. */
   select<T extends RealArray>(out: T, rows: number, cols: number, c: Uint8Array, cRowStride: number, cColStride: number,
@@ -220,7 +229,7 @@ const BUILD_HINT =
   '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
 
 const FUNCTIONS = [
-  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'select', 'clip', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
+  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'test', 'select', 'clip', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
   'getThreads', 'blasConfig', 'noop', 'noopArray',
   'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
   'sylvester',
@@ -289,7 +298,8 @@ function load(): NativeAddon {
   const stale =
     FUNCTIONS.filter((f) => typeof addon[f] !== 'function').join(', ') ||
     (String(addon.unaryOps) !== String(UNARY_OPS) || String(addon.binaryOps) !== String(BINARY_OPS) ||
-    String(addon.vjpOps) !== String(VJP_OPS) || String(addon.compareOps) !== String(COMPARE_OPS) ? 'op lists' : '');
+    String(addon.vjpOps) !== String(VJP_OPS) || String(addon.compareOps) !== String(COMPARE_OPS) ||
+    String(addon.testOps) !== String(TEST_OPS) ? 'op lists' : '');
   if (stale) {
     throw new NativeLoadError('NATIVE_LOAD_FAILED', `gradd's native addon at ${path} is stale (differs in: ${stale}). ${BUILD_HINT}`);
   }

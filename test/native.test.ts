@@ -88,6 +88,9 @@ const UNARY: Record<string, { f: (x: number) => number; lo: number; hi: number; 
   floor: { f: Math.floor, lo: -1e6, hi: 1e6 },
   ceil: { f: Math.ceil, lo: -1e6, hi: 1e6 },
   trunc: { f: Math.trunc, lo: -1e6, hi: 1e6 },
+  log2: { f: Math.log2, lo: 1e-300, hi: 1e300, lo32: 1e-30, hi32: 1e30 },
+  log10: { f: Math.log10, lo: 1e-300, hi: 1e300, lo32: 1e-30, hi32: 1e30 },
+  exp2: { f: (x) => 2 ** x, lo: -1000, hi: 1000, lo32: -120, hi32: 120 },
 };
 const LENGTHS = [1, 7, 1000, 100003];
 

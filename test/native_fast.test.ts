@@ -300,6 +300,23 @@ describe.skipIf(!built)('convert, compare, select, extremumVjp (mixed types)', (
     }
   });
 
+  it('test: isnan, isinf and isfinite on every special value, float64 and float32, across the thread threshold', () => {
+    const n = addon.parallelMin + 9, x = mixed(n);
+    const refs = { isnan: Number.isNaN, isinf: (v: number) => v === Infinity || v === -Infinity, isfinite: Number.isFinite };
+    expect([...addon.testOps]).toEqual(Object.keys(refs));
+    for (const [name, f] of Object.entries(refs)) {
+      const want = Uint8Array.from(x, (v) => +f(v));
+      const [many, one] = bothWays(() => { const out = new Uint8Array(n); addon.test(code(addon.testOps, name), x, out); return out; });
+      expectSame(many, one, name);
+      expectSame(many, want, name);
+      const out32 = new Uint8Array(n);
+      addon.test(code(addon.testOps, name), Float32Array.from(x), out32);
+      expectSame(out32, want, `${name} float32`);
+    }
+    throwsCode(() => addon.test(0, x, new Uint8Array(n - 1)), 'NATIVE_BAD_LENGTH', /out must have length/);
+    throwsCode(() => addon.test(3, x, new Uint8Array(n)), 'NATIVE_BAD_LENGTH', /code/);
+  });
+
   it('select: c ? x : y for each operand contiguous or a scalar, broadcast rows, float32', () => {
     const rows = 4, cols = 90, n = rows * cols, x = fill(n), y = fill(n), c = Uint8Array.from({ length: n }, () => (r() < 0.5 ? 0 : 2));
     const pick = (arr: ArrayLike<number>, k: number, s: number[]) => arr[Math.floor(k / cols) * s[0] + (k % cols) * s[1]];

@@ -78,7 +78,7 @@ void bmap(const T* a, bool aScalar, const T* b, bool bScalar, T* y, size_t n, bo
 #define GRADD_SLEEF_UNARY(X)                                                                                    \
   X(exp, exp, u10) X(log, log, u35) X(sin, sin, u35) X(cos, cos, u35) X(tan, tan, u35) X(tanh, tanh, u35)      \
   X(sinh, sinh, u35) X(cosh, cosh, u35) X(arcsin, asin, u35) X(arccos, acos, u35) X(arctan, atan, u35)          \
-  X(expm1, expm1, u10) X(log1p, log1p, u10)
+  X(expm1, expm1, u10) X(log1p, log1p, u10) X(log2, log2, u35) X(log10, log10, u10) X(exp2, exp2, u10)
 #define GRADD_WRAP(op, fn, u)                                                                                   \
   VD sleef_##op(VD v) { return SLEEF_D(fn, u)(v); }                                                             \
   VF sleef_##op(VF v) { return SLEEF_F(fn, u)(v); }

@@ -1,5 +1,5 @@
 // Elementwise work across types, which the float kernels (elementwise.cc) do not take: conversion to float,
-// comparisons (Uint8Array results, NumPy's bool), selection by a mask (where) or by bounds (clip), and the fused VJP
+// comparisons and tests (Uint8Array results, NumPy's bool), selection by a mask (where) or by bounds (clip), and the fused VJP
 // of maximum and minimum, built on comparisons. Plain loops, vectorised by the compiler at the baseline ISA: they are bound by
 // memory, not arithmetic.
 #include <cstdint>
@@ -19,6 +19,8 @@ namespace {
 constexpr const char* kCompareNames[] = {GRADD_COMPARE_OPS(GRADD_NAME)};
 #undef GRADD_NAME
 constexpr size_t kCompareCount = sizeof(kCompareNames) / sizeof(kCompareNames[0]);
+constexpr const char* kTestNames[] = {"isnan", "isinf", "isfinite"};
+constexpr size_t kTestCount = sizeof(kTestNames) / sizeof(kTestNames[0]);
 
 constexpr size_t kAlign = 64;
 
@@ -140,6 +142,32 @@ void CallCompare(const Napi::CallbackInfo& info) {
   else compare<float>(args, code);
 }
 
+// ---- test ----
+
+template <class T>
+void test(const Args& args, size_t code) {
+  const Span<T> x = args.array<T>(1, "x");
+  const Span<uint8_t> out = args.array<uint8_t>(2, "out");
+  args.exactLength("out", out.size, x.size, 1, "x.length");
+  const T inf = T(__builtin_inf());
+  parallelFor(x.size, x.size, kAlign, [&](size_t b, size_t e) {
+    const T* v = x.data;
+    uint8_t* o = out.data;
+    if (code == 0) for (size_t i = b; i < e; ++i) o[i] = v[i] != v[i];
+    else if (code == 1) for (size_t i = b; i < e; ++i) o[i] = (v[i] == inf) | (v[i] == -inf);
+    else for (size_t i = b; i < e; ++i) o[i] = (v[i] - v[i]) == 0;  // NaN for NaN and ±inf
+  });
+}
+
+// test(code, x, out): out[i] = 1 where x[i] is NaN (isnan), ±Infinity (isinf) or neither (isfinite), else 0; x: a
+// Float64Array or Float32Array, out: a Uint8Array of its length.
+void CallTest(const Napi::CallbackInfo& info) {
+  Args args(info, "test", 3, 3);
+  const size_t code = args.integer(0, "code", 0, kTestCount - 1);
+  if (args.kind(1, "x") == Kind::F64) test<double>(args, code);
+  else test<float>(args, code);
+}
+
 // ---- select ----
 
 template <class T, bool CS, bool XS, bool YS>
@@ -253,6 +281,10 @@ void registerMixed(Napi::Env env, Napi::Object exports) {
   Napi::Array names = Napi::Array::New(env, kCompareCount);
   for (size_t i = 0; i < kCompareCount; ++i) names.Set(uint32_t(i), kCompareNames[i]);
   exports.Set("compareOps", names);
+  Napi::Array tests = Napi::Array::New(env, kTestCount);
+  for (size_t i = 0; i < kTestCount; ++i) tests.Set(uint32_t(i), kTestNames[i]);
+  exports.Set("testOps", tests);
+  exports.Set("test", Napi::Function::New(env, CallTest, "test"));
   exports.Set("convert", Napi::Function::New(env, CallConvert, "convert"));
   exports.Set("compare", Napi::Function::New(env, CallCompare, "compare"));
   exports.Set("select", Napi::Function::New(env, CallSelect, "select"));

@@ -83,13 +83,16 @@ describe('sum (native from NATIVE_MIN_SUM elements)', () => {
   });
 });
 
-describe('fused unary VJPs (native from NATIVE_MIN_UNARY elements; catalog ops when traced)', () => {
+describe('native unary ops and fused unary VJPs (native from NATIVE_MIN_UNARY elements; catalog ops when traced)', () => {
   const cases: [string, (x: number) => number, (x: number) => number, number, number][] = [
     ['tanh', (x) => 1 - Math.tanh(x) ** 2, (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2), -3, 3],
     ['sin', Math.cos, (x) => -Math.sin(x), -3, 3],
     ['log', (x) => 1 / x, (x) => -1 / x ** 2, 0.5, 3],
     ['sqrt', (x) => 0.5 / Math.sqrt(x), (x) => -0.25 * x ** -1.5, 0.5, 3],
     ['reciprocal', (x) => -1 / x ** 2, (x) => 2 / x ** 3, 0.5, 3],
+    ['log2', (x) => 1 / (x * Math.LN2), (x) => -1 / (x * x * Math.LN2), 0.5, 3],
+    ['log10', (x) => 1 / (x * Math.LN10), (x) => -1 / (x * x * Math.LN10), 0.5, 3],
+    ['exp2', (x) => Math.LN2 * 2 ** x, (x) => Math.LN2 ** 2 * 2 ** x, -3, 3],
   ];
   for (const n of [NATIVE_MIN_UNARY - 1, NATIVE_MIN_UNARY])
     it(`give f' and f'' (grad of grad) on ${n} elements, float64 and float32`, () => {
@@ -399,7 +402,7 @@ describe('max and min over axes (native from NATIVE_MIN_SUM elements)', () => {
     });
 });
 
-describe('clip, small integer powers, sign and rounding, strided copies (native from their thresholds)', () => {
+describe('clip, small integer powers, sign, rounding and tests, strided copies (native from their thresholds)', () => {
   const edges = [-0, 0, NaN, Infinity, -Infinity, -0.5, 0.5, 2.5, -2.5, 1e300];
   const arr = (n: number, dtype = 'float64') => NDArray.fromData(Array.from({ length: n }, (_, i) => (i < edges.length ? edges[i] : 6 * r() - 3)), [n], dtype as any);
   const same = (got: NDArray, want: number[], what: string) => {
@@ -411,13 +414,15 @@ describe('clip, small integer powers, sign and rounding, strided copies (native 
   const clip = (v: number, lo: number, hi: number) => { const m = v < lo ? lo : v; return m > hi ? hi : m; };
 
   for (const n of [NATIVE_MIN_UNARY - 1, NATIVE_MIN_UNARY])
-    it(`clip, sign, floor, ceil, trunc and x ** k match JS loops on ${n} elements`, () => {
+    it(`clip, sign, floor, ceil, trunc, isnan, isinf, isfinite and x ** k match JS loops on ${n} elements`, () => {
       for (const dtype of ['float64', 'float32']) {
         const x = arr(n, dtype), xv = values(x), f = (v: number) => (dtype === 'float32' ? Math.fround(v) : v);
         for (const [lo, hi] of [[0, 0], [-0, -0], [-0, 1], [-1.5, 1.5], [1, 0], [null, 0.5], [-0.5, null]] as [number | null, number | null][])
           same(np.clip(x, lo, hi) as NDArray, xv.map((v) => f(clip(v, lo ?? -Infinity, hi ?? Infinity))), `${dtype} clip(${lo}, ${hi})`);
         for (const [name, g] of [['sign', Math.sign], ['floor', Math.floor], ['ceil', Math.ceil], ['trunc', Math.trunc]] as const)
           same((np as any)[name](x), xv.map(g), `${dtype} ${name}`);
+        for (const [name, g] of [['isnan', Number.isNaN], ['isinf', (v: number) => Math.abs(v) === Infinity], ['isfinite', Number.isFinite]] as const)
+          same((np as any)[name](x), xv.map((v) => +g(v)), `${dtype} ${name}`);
         for (const k of [0, 1, 2, -1]) same(np.power(x, k) as NDArray, xv.map((v) => f(v ** k)), `${dtype} x ** ${k}`);
         close(values(np.power(x, 3) as NDArray).filter(Number.isFinite), xv.map((v) => f(v ** 3)).filter(Number.isFinite), dtype === 'float32' ? 2e-7 : 4e-16, `${dtype} x ** 3`);
       }
