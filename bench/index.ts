@@ -1,6 +1,7 @@
 // npm run bench: the workloads W1–W8 (bench/workloads.ts) next to the limits measured in the same run and the
-// reference figures of ../shared/BENCHMARKS.md (HIPS autograd, PyTorch CPU). Runs the compiled package (dist/), as
-// users do: tsx would wrap every function. Writes bench/results/<date>.json. About two minutes.
+// reference figures of ../shared/BENCHMARKS.md (HIPS autograd, PyTorch CPU), then common ops' gradients on 10⁶
+// elements. Runs the compiled package (dist/), as users do: tsx would wrap every function. Writes
+// bench/results/<date>.json. About two minutes.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -9,7 +10,7 @@ import { np } from 'gradd';
 import { loadNative } from '../native/index.js';
 import { fmtTime, gcShare, time, timePair, Timing } from './harness.js';
 import { gemmRate, recordGemms, replay, tanhRate, triadRate } from './limits.js';
-import { w1, w2, w3, w4, w4Adam, w5, w6, w7, w8 } from './workloads.js';
+import { opGradients, w1, w2, w3, w4, w4Adam, w5, w6, w7, w8 } from './workloads.js';
 
 const addon = loadNative();
 interface Row {
@@ -77,6 +78,10 @@ add({ name: 'W5 grad of sum(tanh(exp(sin x)·x)), 10⁶', timing: w5Time, limit:
 withGemms('W6 grad of sum(tanh(A@B)), 1024²', w6, { autograd: 72, pytorch: 53, targetRatio: 1.15 }, 3000);
 withGemms('W7 HVP of W4', w7, { autograd: 38.7, pytorch: 13.5, target: 9 });
 withGemms('W8 jacobian of tanh(W@x), 200²', w8, { autograd: 5.8, pytorch: 0.44, target: 0.4 });
+
+// ---- Op gradients on 10⁶ float64 elements, against one addon tanh pass over as many (no targets) -------------------
+for (const [name, fn] of Object.entries(opGradients()))
+  add({ name: `op: grad of ${name}`, timing: time(fn, { budgetMs: 400 }), limit: { what: 'addon tanh over 10⁶ doubles', ms: tanh.timing.median } });
 
 // ---- Memory (a child process, so that its peak RSS is its own) ----------------------------------------------------
 const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory.js', import.meta.url))],

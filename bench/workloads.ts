@@ -103,3 +103,24 @@ export function w8() {
   const jac = jacobian((v: any) => np.tanh(np.matmul(W, v)));
   return () => jac(x);
 }
+
+/**
+ * Not DESIGN.md's workloads: the gradients of common elementwise ops and reductions on 10⁶ float64 elements, so that
+ * an op that falls back to one JavaScript call per element (50-100× slower than the addon) shows in every run.
+ */
+export function opGradients(): Record<string, () => unknown> {
+  const x = randn([1_000_000]), y = np.add(np.abs(randn([1_000_000])), 0.5), m = [1000, 1000];
+  const fs: Record<string, (v: any) => any> = {
+    'maximum(x, 0) (ReLU)': (v) => np.sum(np.maximum(v, 0)),
+    'x·(x > 0)': (v) => np.sum(np.multiply(v, np.greater(v, 0))),
+    'where(x > 0, x, 0)': (v) => np.sum(np.where(np.greater(v, 0), v, 0)),
+    'abs(x)': (v) => np.sum(np.abs(v)),
+    'clip(x, -0.5, 0.5)': (v) => np.sum(np.clip(v, -0.5, 0.5)),
+    'x ** 2': (v) => np.sum(np.power(v, 2)),
+    'logaddexp(x, y)': (v) => np.sum(np.logaddexp(v, y)),
+    'log2(y·x²)': (v) => np.sum(np.log2(np.multiply(y, np.square(v)))),
+    'max(x) over rows': (v) => np.sum(np.max(np.reshape(v, m), { axis: 1 })),
+    'xᵀ·y (transposed view)': (v) => np.sum(np.multiply(np.transpose(np.reshape(v, m)), np.reshape(y, m))),
+  };
+  return Object.fromEntries(Object.entries(fs).map(([k, f]) => { const g = grad(f); return [k, () => g(x)]; }));
+}

@@ -37,7 +37,7 @@ export const UNARY_OPS = [
   'exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'sinh', 'cosh', 'arcsin', 'arccos', 'arctan', 'sqrt', 'expm1',
   'log1p', 'negative', 'abs', 'square', 'reciprocal', 'sigmoid', 'sign', 'floor', 'ceil', 'trunc', 'log2', 'log10', 'exp2',
 ] as const;
-export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum'] as const;
+export const BINARY_OPS = ['add', 'subtract', 'multiply', 'divide', 'power', 'maximum', 'minimum', 'logaddexp', 'logaddexp2'] as const;
 /** Comparisons for `compare`. */
 export const COMPARE_OPS = [
   'equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal', 'logical_and', 'logical_or', 'logical_xor',
@@ -84,7 +84,8 @@ export interface NativeAddon {
    * sigmoid = 1 / (1 + exp(-x)). */
   unary<T extends RealArray>(code: number, x: T, out: T): void;
   /** out[i] = op(a[i], b[i]); an operand of length 1 broadcasts as a scalar, otherwise a and b have
-   * out's length. Same type for all three; out may be a or b. maximum / minimum propagate NaN. */
+   * out's length. Same type for all three; out may be a or b. maximum / minimum propagate NaN; logaddexp(2) use
+   * SLEEF's exp, exp2 and log1p (1 ulp). */
   binary<T extends RealArray>(code: number, a: T, b: T, out: T): void;
   /** out[r*cols + c] = op(a[r*aRowStride + c*aColStride], b[r*bRowStride + c*bColStride]) for an out of rows x
    * cols: broadcasting by rows ([m, n] op [n]: bRowStride 0) or columns ([m, n] op [m, 1]: bColStride 0), and

@@ -5,9 +5,8 @@ import * as C from '../complex.js';
 import { DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { broadcastShapes, C2, extremumVjp, map1, map2, mapC2 } from '../kernels.js';
-import { NDArray, sizeOf } from '../ndarray.js';
-import { NATIVE_MIN_BINARY } from '../native.js';
-import { abs, add, astype, div, equal, exp, floor, log, log1p, maximum, mul, neg, pow, square, sub, where } from './prims.js';
+import { NDArray } from '../ndarray.js';
+import { add, astype, div, equal, exp, floor, log, mul, neg, pow, square, sub, where } from './prims.js';
 
 type Partial = (ans: Value, x: Value, y: Value) => Value | number;
 type Kind = 'same' | 'float' | 'bool';
@@ -64,20 +63,6 @@ function withSmallPowers(def: OpDef): OpDef {
 }
 const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 
-/** An op whose JS loop has no native kernel, computed for large float arrays of one dtype by native passes of the
- * same formula: `far` where x ≠ y, x + `tie` where x = y (so that ∞ and ∞ give ∞). */
-function inPasses(def: OpDef, far: (x: Value, y: Value) => Value, tie: number): OpDef {
-  const loop = def.forward;
-  return {
-    ...def,
-    forward: (args, a, out: Meta) => {
-      const [x, y] = args as NDArray[];
-      const passes = (out.dtype === 'float64' || out.dtype === 'float32') && x.dtype === out.dtype && y.dtype === out.dtype && sizeOf(out.shape) >= NATIVE_MIN_BINARY;
-      return passes ? where(equal(x, y), add(x, tie), far(x, y)) as NDArray : loop(args, a, out);
-    },
-  };
-}
-
 /** maximum and its kin: the rule's cotangent in one native pass where the arrays allow (kernels.ts), else its ops. */
 const extremum = (name: string, f: (a: number, b: number) => number, native?: string): OpDef => ({
   ...binary(name, f, null, balanced, (ans, x, y) => balanced(y, ans, x), 'same', native),
@@ -120,10 +105,10 @@ defop(
   extremum('minimum', (a, b) => (a <= b || Number.isNaN(a) ? a : b), 'minimum'),
   extremum('fmax', (a, b) => (Number.isNaN(b) || a >= b ? a : b)),
   extremum('fmin', (a, b) => (Number.isNaN(b) || a <= b ? a : b)),
-  inPasses(binary('logaddexp', logaddexp, null,
-    (ans, x) => exp(sub(x, ans)), (ans, _x, y) => exp(sub(y, ans)), 'float'), (x, y) => add(maximum(x, y), log1p(exp(neg(abs(sub(x, y)))))), Math.LN2),
-  inPasses(binary('logaddexp2', logaddexp2, null,
-    (ans, x) => pow(2, sub(x, ans)), (ans, _x, y) => pow(2, sub(y, ans)), 'float'), (x, y) => add(maximum(x, y), div(log1p(pow(2, neg(abs(sub(x, y))))), Math.LN2)), 1),
+  binary('logaddexp', logaddexp, null,
+    (ans, x) => exp(sub(x, ans)), (ans, _x, y) => exp(sub(y, ans)), 'float', 'logaddexp'),
+  binary('logaddexp2', logaddexp2, null,
+    (ans, x) => pow(2, sub(x, ans)), (ans, _x, y) => pow(2, sub(y, ans)), 'float', 'logaddexp2'),
   binary('arctan2', Math.atan2, null, (_a, x, y) => div(y, add(square(x), square(y))), (_a, x, y) => div(neg(x), add(square(x), square(y))), 'float'),
   binary('hypot', Math.hypot, null, (ans, x) => div(x, ans), (ans, _x, y) => div(y, ans), 'float'),
   binary('mod', pyMod, null, () => 1, (_a, x, y) => neg(floor(div(x, y)))),

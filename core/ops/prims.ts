@@ -18,7 +18,7 @@ const f2 = (name: string) => {
 
 export const add = f2('add'), sub = f2('subtract'), mul = f2('multiply'), div = f2('divide'), pow = f2('power');
 export const maximum = f2('maximum'), equal = f2('equal'), greater = f2('greater'), less = f2('less');
-export const neg = f1('negative'), exp = f1('exp'), log = f1('log'), log1p = f1('log1p'), sqrt = f1('sqrt'), square = f1('square');
+export const neg = f1('negative'), exp = f1('exp'), log = f1('log'), sqrt = f1('sqrt'), square = f1('square');
 export const sin = f1('sin'), cos = f1('cos'), sinh = f1('sinh'), cosh = f1('cosh'), tanh = f1('tanh');
 export const abs = f1('abs'), sign = f1('sign'), floor = f1('floor');
 export const conj = f1('conj'), real = f1('real'), imag = f1('imag');

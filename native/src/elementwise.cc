@@ -58,7 +58,10 @@ size_t vjpCost(size_t code) {
     default: return 1;
   }
 }
-size_t binaryCost(size_t code) { return Binary(code) == Binary::power ? kTranscendental : 1; }
+size_t binaryCost(size_t code) {
+  const Binary op = Binary(code);
+  return op == Binary::power || op == Binary::logaddexp || op == Binary::logaddexp2 ? kTranscendental : 1;
+}
 
 template <class T>
 const UnaryFn<T>* unaryTable(const Kernels& k) {

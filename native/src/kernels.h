@@ -10,7 +10,8 @@ namespace gradd {
   X(exp) X(log) X(sin) X(cos) X(tan) X(tanh) X(sinh) X(cosh) X(arcsin) X(arccos) X(arctan) X(sqrt) X(expm1) \
   X(log1p) X(negative) X(abs) X(square) X(reciprocal) X(sigmoid) X(sign) X(floor) X(ceil) X(trunc) X(log2) X(log10)   \
   X(exp2)
-#define GRADD_BINARY_OPS(X) X(add) X(subtract) X(multiply) X(divide) X(power) X(maximum) X(minimum)
+#define GRADD_BINARY_OPS(X) \
+  X(add) X(subtract) X(multiply) X(divide) X(power) X(maximum) X(minimum) X(logaddexp) X(logaddexp2)
 // Unary ops with a fused VJP kernel: out = g * f'(x), f' from x and y = f(x) by the formula the rule in
 // core/ops/unary.ts uses (FMA may round a step of it more tightly).
 #define GRADD_VJP_OPS(X)                                                                                  \

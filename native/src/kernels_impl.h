@@ -132,6 +132,16 @@ template <class T, class V> V divide(V a, V b) { return a / b; }
 // NaN in either operand gives NaN (numpy semantics): unordered lanes fall through to a + b.
 template <class T, class V> V maximum(V a, V b) { return a >= b ? a : a < b ? b : a + b; }
 template <class T, class V> V minimum(V a, V b) { return a <= b ? a : a > b ? b : a + b; }
+// log(e^a + e^b) and log2(2^a + 2^b) as the JS loops write them: max + log1p(e^-|a-b|) (NaN propagating), and at a tie
+// a + log 2 (so that ∞ and ∞ give ∞, where a - b is NaN).
+template <class T, class V> V logaddexp(V a, V b) {
+  const V d = a - b, far = maximum<T, V>(a, b) + sleef_log1p(sleef_exp(d < 0 ? d : -d));
+  return a == b ? a + splat<T, V>(T(0.693147180559945309417)) : far;
+}
+template <class T, class V> V logaddexp2(V a, V b) {
+  const V d = a - b, far = maximum<T, V>(a, b) + sleef_log1p(sleef_exp2(d < 0 ? d : -d)) / splat<T, V>(T(0.693147180559945309417));
+  return a == b ? a + splat<T, V>(1) : far;
+}
 
 template <class T, class V>
 UnaryFn<T> unaryKernel(Unary op) {
@@ -166,6 +176,8 @@ BinaryFn<T> binaryKernel(Binary op) {
     case Binary::power: return bmap<T, V, sleef_power>;
     case Binary::maximum: return bmap<T, V, maximum<T, V>>;
     case Binary::minimum: return bmap<T, V, minimum<T, V>>;
+    case Binary::logaddexp: return bmap<T, V, logaddexp<T, V>>;
+    case Binary::logaddexp2: return bmap<T, V, logaddexp2<T, V>>;
     case Binary::count: break;
   }
   return nullptr;
