@@ -63,7 +63,7 @@ const DERIVATIVES: Record<string, (x: number, y: number) => number> = {
   sin: (x) => Math.cos(x), cos: (x) => -Math.sin(x), tan: (x) => { const c = Math.cos(x); return 1 / (c * c); },
   arcsin: (x) => 1 / Math.sqrt(1 - x * x), arccos: (x) => -1 / Math.sqrt(1 - x * x), arctan: (x) => 1 / (1 + x * x),
   sinh: (x) => Math.cosh(x), cosh: (x) => Math.sinh(x), tanh: (_x, y) => 1 - y * y, sqrt: (_x, y) => 0.5 / y,
-  square: (x) => x * 2, reciprocal: (_x, y) => -(y * y),
+  square: (x) => x * 2, reciprocal: (_x, y) => -(y * y), abs: (x, y) => x / (y === 0 ? 1 : y),
 };
 
 /**

@@ -47,7 +47,7 @@ export const TEST_OPS = ['isnan', 'isinf', 'isfinite'] as const;
 /** Unary ops with a fused VJP kernel (unaryVjp). */
 export const VJP_OPS = [
   'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'sqrt',
-  'square', 'reciprocal',
+  'square', 'reciprocal', 'abs',
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];

@@ -144,6 +144,7 @@ describe.skipIf(!built)('unaryVjp', () => {
     sqrt: { f: Math.sqrt, d: (_x, y) => 0.5 / y, lo: 0.1, hi: 10 },
     square: { f: (x) => x * x, d: (x) => 2 * x, lo: -5, hi: 5 },
     reciprocal: { f: (x) => 1 / x, d: (_x, y) => -y * y, lo: 0.1, hi: 10 },
+    abs: { f: Math.abs, d: (x, y) => x / (y === 0 ? 1 : y), lo: -5, hi: 5 },
   };
 
   it('lists the ops gradd expects', () => {

@@ -86,7 +86,7 @@ defop(
   unary('fabs', Math.abs, null, (x) => div(x, replaceZero(abs(x), 1)), 'float'),
   {
     ...elementwise('abs', Math.abs, realPart(Math.hypot), 'real', 'abs'),
-    vjp: (g, ans, [x]) => mul(g, div(isComplex(x.dtype) ? conj(x) : x, replaceZero(ans, 1))),
+    vjp: (g, ans, [x]) => (!isComplex(x.dtype) && unaryVjp('abs', g, x, ans)) || mul(g, div(isComplex(x.dtype) ? conj(x) : x, replaceZero(ans, 1))),
     jvp: (t, ans, [x]) => div(real(mul(conj(x), t)), replaceZero(ans, 1)),
   },
   {

@@ -16,7 +16,7 @@ namespace gradd {
 // core/ops/unary.ts uses (FMA may round a step of it more tightly).
 #define GRADD_VJP_OPS(X)                                                                                  \
   X(exp) X(expm1) X(log) X(log1p) X(sin) X(cos) X(tan) X(arcsin) X(arccos) X(arctan) X(sinh) X(cosh) X(tanh) \
-  X(sqrt) X(square) X(reciprocal)
+  X(sqrt) X(square) X(reciprocal) X(abs)
 
 #define GRADD_ENUM(name) name,
 #define GRADD_NAME(name) #name,

@@ -200,6 +200,8 @@ template <class T, class V> V dTanh(V, V y) { return splat<T, V>(1) - y * y; }
 template <class T, class V> V dSqrt(V, V y) { return splat<T, V>(0.5) / y; }
 template <class T, class V> V dSquare(V x, V) { return x * splat<T, V>(2); }
 template <class T, class V> V dReciprocal(V, V y) { return -(y * y); }
+// x / |x|, and 0 at ±0 (autograd's replace_zero): abs's rule for real x.
+template <class T, class V> V dAbs(V x, V y) { return x / (y == 0 ? splat<T, V>(1) : y); }
 
 template <class T, class V, V (*D)(V, V)>
 void vjpmap(const T* g, bool gScalar, const T* x, const T* y, T* out, size_t n, bool stream) {
@@ -228,6 +230,7 @@ VjpFn<T> vjpKernel(Vjp op) {
     case Vjp::sqrt: return vjpmap<T, V, dSqrt<T, V>>;
     case Vjp::square: return vjpmap<T, V, dSquare<T, V>>;
     case Vjp::reciprocal: return vjpmap<T, V, dReciprocal<T, V>>;
+    case Vjp::abs: return vjpmap<T, V, dAbs<T, V>>;
     case Vjp::count: break;
   }
   return nullptr;

@@ -93,6 +93,7 @@ describe('native unary ops and fused unary VJPs (native from NATIVE_MIN_UNARY el
     ['log2', (x) => 1 / (x * Math.LN2), (x) => -1 / (x * x * Math.LN2), 0.5, 3],
     ['log10', (x) => 1 / (x * Math.LN10), (x) => -1 / (x * x * Math.LN10), 0.5, 3],
     ['exp2', (x) => Math.LN2 * 2 ** x, (x) => Math.LN2 ** 2 * 2 ** x, -3, 3],
+    ['abs', Math.sign, () => 0, -3, 2.9],
   ];
   for (const n of [NATIVE_MIN_UNARY - 1, NATIVE_MIN_UNARY])
     it(`give f' and f'' (grad of grad) on ${n} elements, float64 and float32`, () => {
