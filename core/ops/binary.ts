@@ -4,7 +4,7 @@ import { defop, Meta, OpDef, Value } from '../catalog.js';
 import * as C from '../complex.js';
 import { DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { broadcastShapes, C2, extremumVjp, map1, map2, mapC2 } from '../kernels.js';
+import { broadcastShapes, C2, cast, extremumVjp, map1, map2, mapC2 } from '../kernels.js';
 import { NDArray } from '../ndarray.js';
 import { add, astype, div, equal, exp, floor, log, mul, neg, pow, square, sub, where } from './prims.js';
 
@@ -38,8 +38,8 @@ const linear2 = (name: string, f: (a: number, b: number) => number, cf: C2, sy: 
   vjp: [(g) => g, (g) => (sy === 1 ? g : neg(g))],
 });
 
-/** power with a real array to the power 0, 1, 2, 3 or -1 by products (NumPy's fast paths): one or two native passes
- * instead of pow's, and the rule's pow(x, y - 1) goes the same way. */
+/** power with a real array to the power 0, 1, 2, 3 or -1 by products in the result's dtype (NumPy's fast paths): one
+ * or two native passes instead of pow's, and the rule's pow(x, y - 1) goes the same way. */
 function withSmallPowers(def: OpDef): OpDef {
   const general = def.forward;
   const small = (x: NDArray, e: number, dtype: DType): NDArray | undefined => {
@@ -56,8 +56,8 @@ function withSmallPowers(def: OpDef): OpDef {
     ...def,
     forward: (args, a, out: Meta) => {
       const [x, y] = args as NDArray[];
-      const real = out.dtype === 'float64' || out.dtype === 'float32';
-      return (real && x.dtype === out.dtype && y.size === 1 && !isComplex(y.dtype) && sameDims(x.shape, out.shape) && small(x, y.data[y.offset], out.dtype)) || general(args, a, out);
+      const real = (out.dtype === 'float64' || out.dtype === 'float32') && !isComplex(x.dtype) && !isComplex(y.dtype);
+      return (real && y.size === 1 && sameDims(x.shape, out.shape) && small(cast(x, out.dtype), y.data[y.offset], out.dtype)) || general(args, a, out);
     },
   };
 }
