@@ -426,6 +426,9 @@ describe('clip, small integer powers, sign, rounding and tests, strided copies (
           same((np as any)[name](x), xv.map((v) => +g(v)), `${dtype} ${name}`);
         for (const k of [0, 1, 2, -1]) same(np.power(x, k) as NDArray, xv.map((v) => f(v ** k)), `${dtype} x ** ${k}`);
         close(values(np.power(x, 3) as NDArray).filter(Number.isFinite), xv.map((v) => f(v ** 3)).filter(Number.isFinite), dtype === 'float32' ? 2e-7 : 4e-16, `${dtype} x ** 3`);
+        const wide = np.power(x, NDArray.scalar(2)) as NDArray; // a float64 0-d exponent: the result is float64
+        expect(wide.dtype).toBe('float64');
+        same(wide, xv.map((v) => v * v), `${dtype} x ** float64 2`);
       }
     });
 
