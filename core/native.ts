@@ -117,6 +117,12 @@ export const nativeKernels = {
     addon!.select(out as Float64Array, rows, cols, c, cr, cc, xv as Float64Array, xr, xc, yv as Float64Array, yr, yc);
     return true;
   },
+  /** out (rows × cols) = x[offset + r·rowStride + c·colStride], strides signed, x and out of one float type. */
+  copy(x: Storage, offset: number, rows: number, cols: number, rs: number, cs: number, out: Storage): boolean {
+    if (out.length < NATIVE_MIN_BINARY || !floatPair(x, out) || !native()) return false;
+    addon!.copy(x as Float64Array, offset, rows, cols, rs, cs, out as Float64Array);
+    return true;
+  },
   /** out = x clipped to [lo, hi] (NumPy's clip), x and out of one float type. */
   clip(x: Storage, lo: number, hi: number, out: Storage): boolean {
     if (out.length < NATIVE_MIN_UNARY || !floatPair(x, out) || !native()) return false;

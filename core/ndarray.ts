@@ -125,8 +125,9 @@ export class NDArray extends Tensorish {
     return out;
   }
 
-  /** Copies a large real view laid out in at most two loops (size-1 axes dropped, neighbours merged) with
-   * non-negative strides into out natively, as out = view · 1 (exact: -0 and NaN stay). */
+  /** Copies a large real view laid out in at most two loops (size-1 axes dropped, neighbours merged) into out
+   * natively: with non-negative strides as out = view · 1 (exact: -0 and NaN stay; transposes go by tiles), with a
+   * negative one (a reversal) element by element. */
   #copyNative(out: Storage): boolean {
     if (this.size < NATIVE_MIN_BINARY) return false;
     const size: number[] = [], step: number[] = [];
@@ -134,13 +135,14 @@ export class NDArray extends Tensorish {
       const n = this.shape[d], k = this.strides[d];
       if (n === 1) continue;
       const j = size.length - 1;
-      if (k < 0) return false;
       if (j >= 0 && k === step[j] * size[j]) size[j] *= n;
       else if (j === 1) return false;
       else { size.push(n); step.push(k); }
     }
+    const [rows, cols, rs, cs] = [size[1] ?? 1, size[0] ?? 1, step[1] ?? 0, step[0] ?? 0];
+    if (rs < 0 || cs < 0) return nativeKernels.copy(this.data, this.offset, rows, cols, rs, cs, out);
     const src = this.offset ? this.data.subarray(this.offset) as Storage : this.data;
-    return nativeKernels.binaryBroadcast('multiply', src, out instanceof Float32Array ? ONE_F32 : ONE_F64, out, size[1] ?? 1, size[0] ?? 1, step[1] ?? 0, step[0] ?? 0, 0, 0);
+    return nativeKernels.binaryBroadcast('multiply', src, out instanceof Float32Array ? ONE_F32 : ONE_F64, out, rows, cols, rs, cs, 0, 0);
   }
 
   /** A C-contiguous array with offset 0 holding the same values (this one if it already is). */

@@ -13,7 +13,7 @@
 //   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
 //   what was expected.
 // - Threads: OpenBLAS owns the cores. gemm and LAPACK use its threads; gradd's own kernels (unary, binary,
-//   binaryBroadcast, unaryVjp, convert, compare, test, select, clip, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
+//   binaryBroadcast, unaryVjp, convert, compare, test, select, copy, clip, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
 //   OpenBLAS's thread pool above it (through the splitter OpenBLAS uses for its own level-1 routines), so
 //   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from
 //   GRADD_THREADS, else leaves an explicit OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism().
@@ -113,6 +113,9 @@ export interface NativeAddon {
    * (nonzero selects x); x, y and out of one type. */
   select<T extends RealArray>(out: T, rows: number, cols: number, c: Uint8Array, cRowStride: number, cColStride: number,
     x: T, xRowStride: number, xColStride: number, y: T, yRowStride: number, yColStride: number): void;
+  /** out[r*cols + c] = x[offset + r*rowStride + c*colStride] with signed strides (a reversed view); every element read
+   * must lie in x. x and out of one type. */
+  copy<T extends RealArray>(x: T, offset: number, rows: number, cols: number, rowStride: number, colStride: number, out: T): void;
   /** out[i] = min(max(x[i], lo), hi), each keeping its first operand on a tie (NumPy's clip: NaN and a -0 at a bound
    * of 0 stay; lo > hi gives hi), lo and hi rounded to x's type; pass ∓Infinity for no bound. x and out of one type and length; out may be x. */
   clip<T extends RealArray>(x: T, lo: number, hi: number, out: T): void;
@@ -230,7 +233,7 @@ const BUILD_HINT =
   '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
 
 const FUNCTIONS = [
-  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'test', 'select', 'clip', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
+  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'test', 'select', 'copy', 'clip', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
   'getThreads', 'blasConfig', 'noop', 'noopArray',
   'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
   'sylvester',

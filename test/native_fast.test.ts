@@ -349,6 +349,24 @@ describe.skipIf(!built)('convert, compare, select, extremumVjp (mixed types)', (
     expectSame(out32, Float32Array.from(want((i) => Math.fround(g[i]), (i) => y[i], ans)));
   });
 
+  it('copy: a view with signed strides (reversed rows, columns or both), float32, across the thread threshold', () => {
+    const rows = 3, cols = addon.parallelMin / 2, x = fill(rows * cols + 5);
+    for (const [off, rs, cs] of [[rows * cols - 1, -cols, -1], [cols - 1, cols, -1], [(rows - 1) * cols + 2, -cols, 1], [4, 0, 1]]) {
+      const want = Float64Array.from({ length: rows * cols }, (_, k) => x[off + Math.floor(k / cols) * rs + (k % cols) * cs]);
+      const [many, one] = bothWays(() => { const out = new Float64Array(rows * cols); addon.copy(x, off, rows, cols, rs, cs, out); return out; });
+      expectSame(many, one, `${off} ${rs} ${cs}`);
+      expectSame(many, want, `${off} ${rs} ${cs}`);
+      const out32 = new Float32Array(rows * cols);
+      addon.copy(Float32Array.from(x), off, rows, cols, rs, cs, out32);
+      expectSame(out32, Float32Array.from(want), `float32 ${off} ${rs} ${cs}`);
+    }
+    const y = new Float64Array(12), o = new Float64Array(6);
+    throwsCode(() => addon.copy(y, 11, 2, 3, -3, 1, o), 'NATIVE_BAD_LENGTH', /the view reads x from 8 to 13, outside its length 12/);
+    throwsCode(() => addon.copy(y, 1, 2, 3, -3, -1, o), 'NATIVE_BAD_LENGTH', /from -4 to 1/);
+    throwsCode(() => addon.copy(y, 0, 2, 3, 1.5, 1, o), 'NATIVE_BAD_LENGTH', /rowStride must be an integer/);
+    throwsCode(() => addon.copy(y, 0, 2, 3, 3, 1, new Float64Array(5)), 'NATIVE_BAD_LENGTH', /out must have length 6/);
+  });
+
   it('reject wrong types, lengths and strides before touching memory', () => {
     const a = new Float64Array(6), out = new Uint8Array(6);
     throwsCode(() => addon.convert(new Int16Array(6) as never, a), 'NATIVE_BAD_ARGUMENT', /convert: argument 1 \(x\) must be a Float64Array, Float32Array, Int32Array or Uint8Array/);

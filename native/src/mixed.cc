@@ -1,6 +1,6 @@
 // Elementwise work across types, which the float kernels (elementwise.cc) do not take: conversion to float,
-// comparisons and tests (Uint8Array results, NumPy's bool), selection by a mask (where) or by bounds (clip), and the fused VJP
-// of maximum and minimum, built on comparisons. Plain loops, vectorised by the compiler at the baseline ISA: they are bound by
+// comparisons and tests (Uint8Array results, NumPy's bool), selection by a mask (where) or by bounds (clip), copies of
+// views with negative strides, and the fused VJP of maximum and minimum, built on comparisons. Plain loops, vectorised by the compiler at the baseline ISA: they are bound by
 // memory, not arithmetic.
 #include <cstdint>
 #include <string>
@@ -210,6 +210,44 @@ void CallSelect(const Napi::CallbackInfo& info) {
   else select<float>(args);
 }
 
+// ---- copy ----
+
+// A signed stride: an integer of at most 2^53 in magnitude.
+int64_t stride(const Args& args, size_t i, const char* name) {
+  const double v = args.number(i, name);
+  if (!(v == double(int64_t(v)) && v >= -double(kMaxIndex) && v <= double(kMaxIndex)))
+    args.rangeError(std::string(name) + " must be an integer of magnitude at most 2^53 - 1, got " + std::to_string(v));
+  return int64_t(v);
+}
+
+template <class T>
+void copyView(const Args& args) {
+  const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(6, "out");
+  const uint64_t off = args.offset(1, "offset"), rows = args.dim(2, "rows"), cols = args.dim(3, "cols");
+  const int64_t rs = stride(args, 4, "rowStride"), cs = stride(args, 5, "colStride");
+  args.exactLength("out", out.size, rows * cols, 1, "rows*cols");
+  if (!rows || !cols) return;
+  using i128 = __int128;
+  const i128 r = i128(rows - 1) * rs, c = i128(cols - 1) * cs;
+  const i128 lo = i128(off) + (r < 0 ? r : 0) + (c < 0 ? c : 0), hi = i128(off) + (r > 0 ? r : 0) + (c > 0 ? c : 0);
+  if (lo < 0 || hi >= i128(x.size))
+    args.rangeError("the view reads x from " + std::to_string(int64_t(lo)) + " to " + std::to_string(int64_t(hi)) +
+                    ", outside its length " + std::to_string(x.size));
+  overRows(rows, cols, [&](size_t row, size_t c0, size_t c1) {
+    const T* src = x.data + int64_t(off) + int64_t(row) * rs + int64_t(c0) * cs;
+    T* dst = out.data + row * cols + c0;
+    for (size_t k = 0; k < c1 - c0; ++k) dst[k] = src[int64_t(k) * cs];
+  });
+}
+
+// copy(x, offset, rows, cols, rowStride, colStride, out): out[r*cols + c] = x[offset + r*rowStride + c*colStride],
+// strides signed (a reversed view); every element read must lie in x. x and out of one type.
+void CallCopy(const Napi::CallbackInfo& info) {
+  Args args(info, "copy", 7, 7);
+  if (args.kind(0, "x") == Kind::F64) copyView<double>(args);
+  else copyView<float>(args);
+}
+
 // ---- clip ----
 
 template <class T>
@@ -289,6 +327,7 @@ void registerMixed(Napi::Env env, Napi::Object exports) {
   exports.Set("compare", Napi::Function::New(env, CallCompare, "compare"));
   exports.Set("select", Napi::Function::New(env, CallSelect, "select"));
   exports.Set("clip", Napi::Function::New(env, CallClip, "clip"));
+  exports.Set("copy", Napi::Function::New(env, CallCopy, "copy"));
   exports.Set("extremumVjp", Napi::Function::New(env, CallExtremumVjp, "extremumVjp"));
 }
 

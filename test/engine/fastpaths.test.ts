@@ -448,6 +448,7 @@ describe('clip, small integer powers, sign, rounding and tests, strided copies (
         const x = rand([8, k], dtype), views = [
           np.transpose(x), callOp('broadcast_to', [rand([1, k], dtype)], { shape: [8, k] }), callOp('broadcast_to', [rand([8, 1], dtype)], { shape: [8, k] }),
           callOp('getitem', [x], { index: [{ slice: [null, null, 2] }, { slice: [1, null, null] }] }), callOp('getitem', [x], { index: [{ slice: [null, null, -1] }] }),
+          callOp('getitem', [x], { index: [{ slice: [null, null, -1] }, { slice: [null, null, -1] }] }), callOp('getitem', [x], { index: [{ slice: [1, null, 3] }, { slice: [null, null, -2] }] }),
           np.transpose(np.reshape(x, [2, 4, k]), [1, 0, 2]),
         ] as NDArray[];
         for (const v of views) {
