@@ -87,34 +87,22 @@ GRADD_SLEEF_UNARY(GRADD_WRAP)
 VD sleef_power(VD a, VD b) { return SLEEF_D(pow, u10)(a, b); }
 VF sleef_power(VF a, VF b) { return SLEEF_F(pow, u10)(a, b); }
 
-template <class T>
-T scalarSqrt(T v) {
-  if constexpr (sizeof(T) == sizeof(float)) return __builtin_sqrtf(v);
-  else return __builtin_sqrt(v);
-}
-template <class T>
-T scalarAbs(T v) {
-  if constexpr (sizeof(T) == sizeof(float)) return __builtin_fabsf(v);
-  else return __builtin_fabs(v);
-}
+// The scalar builtins for T: __builtin_fn for double, __builtin_fnf for float.
+#define GRADD_SCALAR(name, fn)                                          \
+  template <class T>                                                    \
+  T name(T v) {                                                         \
+    if constexpr (sizeof(T) == sizeof(float)) return __builtin_##fn##f(v); \
+    else return __builtin_##fn(v);                                      \
+  }
+GRADD_SCALAR(scalarSqrt, sqrt)
+GRADD_SCALAR(scalarAbs, fabs)
+GRADD_SCALAR(scalarFloor, floor)
+GRADD_SCALAR(scalarCeil, ceil)
+GRADD_SCALAR(scalarTrunc, trunc)
+#undef GRADD_SCALAR
 // Math.sign's: ±0 and NaN are themselves.
 template <class T>
 T scalarSign(T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : v; }
-template <class T>
-T scalarFloor(T v) {
-  if constexpr (sizeof(T) == sizeof(float)) return __builtin_floorf(v);
-  else return __builtin_floor(v);
-}
-template <class T>
-T scalarCeil(T v) {
-  if constexpr (sizeof(T) == sizeof(float)) return __builtin_ceilf(v);
-  else return __builtin_ceil(v);
-}
-template <class T>
-T scalarTrunc(T v) {
-  if constexpr (sizeof(T) == sizeof(float)) return __builtin_truncf(v);
-  else return __builtin_trunc(v);
-}
 template <class T, class V> V negative(V v) { return -v; }
 template <class T, class V> V square(V v) { return v * v; }
 template <class T, class V> V reciprocal(V v) { return splat<T, V>(1) / v; }

@@ -316,12 +316,13 @@ void CallExtremumVjp(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerMixed(Napi::Env env, Napi::Object exports) {
-  Napi::Array names = Napi::Array::New(env, kCompareCount);
-  for (size_t i = 0; i < kCompareCount; ++i) names.Set(uint32_t(i), kCompareNames[i]);
-  exports.Set("compareOps", names);
-  Napi::Array tests = Napi::Array::New(env, kTestCount);
-  for (size_t i = 0; i < kTestCount; ++i) tests.Set(uint32_t(i), kTestNames[i]);
-  exports.Set("testOps", tests);
+  const auto names = [&](const char* const* items, size_t n) {
+    Napi::Array array = Napi::Array::New(env, n);
+    for (size_t i = 0; i < n; ++i) array.Set(uint32_t(i), items[i]);
+    return array;
+  };
+  exports.Set("compareOps", names(kCompareNames, kCompareCount));
+  exports.Set("testOps", names(kTestNames, kTestCount));
   exports.Set("test", Napi::Function::New(env, CallTest, "test"));
   exports.Set("convert", Napi::Function::New(env, CallConvert, "convert"));
   exports.Set("compare", Napi::Function::New(env, CallCompare, "compare"));

@@ -28,6 +28,19 @@ BinaryFn<T> addFn(const Kernels& k) {
   else return k.binaryF32[size_t(Binary::add)];
 }
 
+// body(acc, src, w) for each tile of at most kBlock columns of x viewed as [outer, mid, inner], in parallel: acc the
+// tile's w results in out, src its first row in x.
+template <class T, class Body>
+void columnTiles(const Span<T>& x, const Span<T>& out, size_t outer, size_t mid, size_t inner, const Body& body) {
+  const size_t tiles = (inner + kBlock - 1) / kBlock;
+  parallelFor(outer * tiles, x.size, 1, [&](size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; ++t) {
+      const size_t o = t / tiles, c = t % tiles * kBlock;
+      body(out.data + o * inner + c, x.data + o * mid * inner + c, std::min(kBlock, inner - c));
+    }
+  });
+}
+
 template <class T>
 double blockedSum(SumFn<T> f, const T* x, size_t n) {
   double total = 0;
@@ -61,16 +74,10 @@ void sum(const Args& args) {
     });
   } else {  // column sums, in tiles of kBlock columns: each tile adds up its mid rows
     const BinaryFn<T> add = addFn<T>(k);
-    const size_t tiles = (inner + kBlock - 1) / kBlock;
-    parallelFor(outer * tiles, work, 1, [&](size_t t0, size_t t1) {
-      for (size_t t = t0; t < t1; ++t) {
-        const size_t o = t / tiles, c = t % tiles * kBlock, w = std::min(kBlock, inner - c);
-        T* acc = out.data + o * inner + c;
-        const T* src = x.data + o * mid * inner + c;
-        if (mid == 0) std::fill(acc, acc + w, T(0));
-        else std::copy(src, src + w, acc);
-        for (size_t m = 1; m < mid; ++m) add(acc, false, src + m * inner, false, acc, w, false);
-      }
+    columnTiles(x, out, outer, mid, inner, [&](T* acc, const T* src, size_t w) {
+      if (mid == 0) std::fill(acc, acc + w, T(0));
+      else std::copy(src, src + w, acc);
+      for (size_t m = 1; m < mid; ++m) add(acc, false, src + m * inner, false, acc, w, false);
     });
   }
 }
@@ -112,16 +119,10 @@ void extremeOf(const Span<T>& x, size_t outer, size_t mid, size_t inner, const S
       }
     });
   } else {  // column extrema, in tiles of kBlock columns
-    const size_t tiles = (inner + kBlock - 1) / kBlock;
-    parallelFor(outer * tiles, work, 1, [&](size_t t0, size_t t1) {
-      for (size_t t = t0; t < t1; ++t) {
-        const size_t o = t / tiles, c = t % tiles * kBlock, w = std::min(kBlock, inner - c);
-        T* acc = out.data + o * inner + c;
-        const T* src = x.data + o * mid * inner + c;
-        std::copy(src, src + w, acc);
-        for (size_t m = 1; m < mid; ++m)
-          for (size_t i = 0; i < w; ++i) acc[i] = further<T, MAX>(acc[i], src[m * inner + i]);
-      }
+    columnTiles(x, out, outer, mid, inner, [&](T* acc, const T* src, size_t w) {
+      std::copy(src, src + w, acc);
+      for (size_t m = 1; m < mid; ++m)
+        for (size_t i = 0; i < w; ++i) acc[i] = further<T, MAX>(acc[i], src[m * inner + i]);
     });
   }
 }
