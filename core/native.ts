@@ -155,6 +155,12 @@ export const nativeKernels = {
     addon!.extreme(x as Float64Array, outer, mid, inner, out as Float64Array, max);
     return true;
   },
+  /** out[o, m, i] = Σ_{m' ≤ m} x[o, m', i] (in double) for a contiguous x viewed as [outer, mid, inner]. */
+  cumsum(x: Storage, outer: number, mid: number, inner: number, out: Storage): boolean {
+    if (x.length < NATIVE_MIN_SUM || !floatPair(x, out) || !native()) return false;
+    addon!.cumsum(x as Float64Array, outer, mid, inner, out as Float64Array);
+    return true;
+  },
   /** out[o, i] = Σ_m x[o, m, i] for a contiguous x viewed as [outer, mid, inner]. */
   sum(x: Storage, outer: number, mid: number, inner: number, out: Storage): boolean {
     if (x.length < NATIVE_MIN_SUM || !floatPair(x, out) || !native()) return false;

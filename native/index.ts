@@ -13,7 +13,7 @@
 //   RangeError with code 'NATIVE_BAD_LENGTH'. Messages name the function, the argument, what was given and
 //   what was expected.
 // - Threads: OpenBLAS owns the cores. gemm and LAPACK use its threads; gradd's own kernels (unary, binary,
-//   binaryBroadcast, unaryVjp, convert, compare, test, select, copy, clip, extremumVjp, sum, extreme, adam) run on the calling thread below `parallelMin` units of work and on
+//   binaryBroadcast, unaryVjp, convert, compare, test, select, copy, clip, extremumVjp, sum, extreme, cumsum, adam) run on the calling thread below `parallelMin` units of work and on
 //   OpenBLAS's thread pool above it (through the splitter OpenBLAS uses for its own level-1 routines), so
 //   there is one pool and the two never compete. On first load gradd sets OpenBLAS's thread count from
 //   GRADD_THREADS, else leaves an explicit OPENBLAS_NUM_THREADS alone, else uses os.availableParallelism().
@@ -130,6 +130,9 @@ export interface NativeAddon {
    * one, else the lane's first extremum (NumPy's: -0 or 0 as it comes first). mid >= 1; the result does not depend
    * on the thread count. */
   extreme<T extends RealArray>(x: T, outer: number, mid: number, inner: number, out: T, max: boolean): void;
+  /** out[(o*mid + m)*inner + i] = Σ_{m' <= m} x[(o*mid + m')*inner + i]: running sums over the middle axis, in double
+   * (float32 arrays too, as a JS number would), stored in x's type. */
+  cumsum<T extends RealArray>(x: T, outer: number, mid: number, inner: number, out: T): void;
 
   /** ISA levels this CPU runs, best first; the best is active after load. */
   readonly supportedIsas: readonly Isa[];
@@ -233,7 +236,7 @@ const BUILD_HINT =
   '--ignore-scripts, run `npm rebuild gradd` or `npm run build:native`.';
 
 const FUNCTIONS = [
-  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'test', 'select', 'copy', 'clip', 'extremumVjp', 'sum', 'extreme', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
+  'unary', 'binary', 'binaryBroadcast', 'unaryVjp', 'convert', 'compare', 'test', 'select', 'copy', 'clip', 'extremumVjp', 'sum', 'extreme', 'cumsum', 'adam', 'triad', 'getIsa', 'setIsa', 'gemm', 'setThreads',
   'getThreads', 'blasConfig', 'noop', 'noopArray',
   'solve', 'inv', 'lu', 'cholesky', 'eigh', 'svd', 'eig', 'solveTriangular', 'solveBanded', 'svdFull', 'sqrtm',
   'sylvester',

@@ -212,6 +212,22 @@ describe.skipIf(!built)('sum', () => {
     expect(Math.abs(out[0] - want) / want).toBeLessThan(1e-6);
   });
 
+  it('cumsum runs sums over the middle axis in double, rows and column tiles, on both thread paths', () => {
+    for (const [outer, mid, inner] of [[1, 1000, 1], [3, 7, 5000], [2, addon.parallelMin / 2 + 3, 1]]) {
+      const x = fill(outer * mid * inner), want = new Float64Array(x.length);
+      for (let k = 0; k < x.length; k++) want[k] = x[k] + (Math.floor(k / inner) % mid ? want[k - inner] : 0);
+      const [many, one] = bothWays(() => { const out = new Float64Array(x.length); addon.cumsum(x, outer, mid, inner, out); return out; });
+      expectSame(many, one, `${outer}x${mid}x${inner}`);
+      expectSame(many, want, `${outer}x${mid}x${inner}`);
+      const out32 = new Float32Array(x.length), x32 = Float32Array.from(x), want32 = new Float64Array(x.length);
+      for (let k = 0; k < x.length; k++) want32[k] = x32[k] + (Math.floor(k / inner) % mid ? want32[k - inner] : 0);
+      addon.cumsum(x32, outer, mid, inner, out32);
+      expectSame(out32, Float32Array.from(want32), `float32 ${outer}x${mid}x${inner}`);
+    }
+    throwsCode(() => addon.cumsum(new Float64Array(6), 2, 3, 1, new Float64Array(5)), 'NATIVE_BAD_LENGTH', /out must have length 6/);
+    throwsCode(() => addon.cumsum(new Float64Array(6), 2, 2, 1, new Float64Array(6)), 'NATIVE_BAD_LENGTH', /x must have length outer\*mid\*inner/);
+  });
+
   it('rejects a length that disagrees with the dims', () => {
     throwsCode(() => addon.sum(new Float64Array(5), 2, 3, 1, new Float64Array(2)), 'NATIVE_BAD_LENGTH', /x must have length outer\*mid\*inner = 2\*3\*1, got 5/);
     throwsCode(() => addon.sum(new Float64Array(6), 2, 3, 1, new Float64Array(3)), 'NATIVE_BAD_LENGTH', /out must have length 2/);

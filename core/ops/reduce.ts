@@ -253,6 +253,7 @@ defop(
 function cumsumKernel(x: NDArray, axis: number, dtype: DType): NDArray {
   const v = cast(x, dtype).values(), w = isComplex(dtype) ? 2 : 1, out = allocate(dtype, x.size);
   const { outer, n, inner } = around(x.shape, axis), iw = inner * w;
+  if (w === 1 && nativeKernels.cumsum(v, outer, n, inner, out)) return new NDArray(out, x.shape, dtype);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < iw; j++) {
       let s = 0;

@@ -1,5 +1,5 @@
-// sum and extreme: the sum, maximum or minimum of a contiguous array over one run of axes, x viewed as
-// [outer, mid, inner] and reduced over mid. Every total is a sum of fixed 4096-element blocks added in order, so the
+// sum, extreme and cumsum: the sum, maximum, minimum or running sum of a contiguous array over one run of axes, x
+// viewed as [outer, mid, inner] and reduced (or accumulated) over mid. Every total is a sum of fixed 4096-element blocks added in order, so the
 // result does not depend on the thread count; so is every extremum (the first one, which tells 0 from -0).
 #include <algorithm>
 #include <string>
@@ -149,11 +149,53 @@ void Extreme(const Napi::CallbackInfo& info) {
   else extreme<float>(args);
 }
 
+// Running sums in double whatever T (as the JS loop adds a float32 array's values in a JS number), stored as T.
+template <class T>
+void cumsum(const Args& args) {
+  const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(4, "out");
+  const uint64_t outer = args.dim(1, "outer"), mid = args.dim(2, "mid"), inner = args.dim(3, "inner");
+  using u128 = unsigned __int128;
+  if (u128(outer) * mid * inner != x.size)
+    args.rangeError("x must have length outer*mid*inner = " + std::to_string(outer) + "*" + std::to_string(mid) +
+                    "*" + std::to_string(inner) + ", got " + std::to_string(x.size));
+  args.exactLength("out", out.size, x.size, 1, "x.length");
+  if (inner == 1) {
+    parallelFor(outer, x.size, 1, [&](size_t o0, size_t o1) {
+      for (size_t o = o0; o < o1; ++o) {
+        double s = 0;
+        for (size_t m = 0, k = o * mid; m < mid; ++m, ++k) out.data[k] = T(s += x.data[k]);
+      }
+    });
+    return;
+  }
+  const size_t tiles = (inner + kBlock - 1) / kBlock;
+  parallelFor(outer * tiles, x.size, 1, [&](size_t t0, size_t t1) {
+    std::vector<double> acc(kBlock);
+    for (size_t t = t0; t < t1; ++t) {
+      const size_t o = t / tiles, c = t % tiles * kBlock, w = std::min(kBlock, inner - c);
+      std::fill(acc.begin(), acc.begin() + w, 0.0);
+      for (size_t m = 0; m < mid; ++m) {
+        const size_t k = (o * mid + m) * inner + c;
+        for (size_t i = 0; i < w; ++i) out.data[k + i] = T(acc[i] += x.data[k + i]);
+      }
+    }
+  });
+}
+
+// cumsum(x, outer, mid, inner, out): out[(o*mid + m)*inner + i] = the sum over m' <= m of x[(o*mid + m')*inner + i],
+// accumulated in double.
+void Cumsum(const Napi::CallbackInfo& info) {
+  Args args(info, "cumsum", 5, 5);
+  if (args.kind(0, "x") == Kind::F64) cumsum<double>(args);
+  else cumsum<float>(args);
+}
+
 }  // namespace
 
 void registerReduce(Napi::Env env, Napi::Object exports) {
   exports.Set("sum", Napi::Function::New(env, Sum, "sum"));
   exports.Set("extreme", Napi::Function::New(env, Extreme, "extreme"));
+  exports.Set("cumsum", Napi::Function::New(env, Cumsum, "cumsum"));
 }
 
 }  // namespace gradd

@@ -494,3 +494,25 @@ describe('logaddexp and logaddexp2 (native passes from NATIVE_MIN_BINARY element
       }
     });
 });
+
+describe('cumsum (native from NATIVE_MIN_SUM elements)', () => {
+  /** Running sums along `axis` in plain JS, in a JS number (as the JS loop does for every dtype). */
+  const naive = (x: NDArray, axis: number) => {
+    const shape = [...x.shape], out = new Float64Array(x.size), stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1), v = values(x);
+    for (let k = 0; k < x.size; k++) out[k] = v[k] + (Math.floor(k / stride) % shape[axis] ? out[k - stride] : 0);
+    return Array.from(out);
+  };
+  for (const total of [NATIVE_MIN_SUM - 4, NATIVE_MIN_SUM])
+    it(`matches a JS loop on ${total}-element arrays along each axis, float64, float32 and int32, and its gradient`, () => {
+      for (const dtype of ['float64', 'float32', 'int32']) {
+        const x = NDArray.fromData(Array.from({ length: total }, () => Math.round(1000 * r()) / 64), [4, total / 4], dtype as any);
+        for (const axis of [0, 1]) {
+          const got = np.cumsum(x, { axis }) as NDArray, f = dtype === 'float32' ? Math.fround : (v: number) => v;
+          const want = naive(x, axis).map(f);
+          values(got).forEach((g, i) => { if (!Object.is(g, want[i])) expect.fail(`${dtype} axis ${axis} [${i}]: got ${g}, want ${want[i]}`); });
+        }
+      }
+      const x = rand([total]);
+      close(values(grad((v: any) => np.sum(np.multiply(np.cumsum(v), x)))(x) as NDArray), values(x).map((_, i) => values(x).slice(i).reduce((a, b) => a + b, 0)), 1e-13, 'gradient');
+    });
+});
