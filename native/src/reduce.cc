@@ -48,14 +48,18 @@ double blockedSum(SumFn<T> f, const T* x, size_t n) {
   return total;
 }
 
+// x's length must be outer*mid*inner (the product in 128 bits: each factor is below 2^31).
+void checkLayout(const Args& args, size_t size, uint64_t outer, uint64_t mid, uint64_t inner) {
+  if ((unsigned __int128)(outer) * mid * inner != size)
+    args.rangeError("x must have length outer*mid*inner = " + std::to_string(outer) + "*" + std::to_string(mid) +
+                    "*" + std::to_string(inner) + ", got " + std::to_string(size));
+}
+
 template <class T>
 void sum(const Args& args) {
   const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(4, "out");
   const uint64_t outer = args.dim(1, "outer"), mid = args.dim(2, "mid"), inner = args.dim(3, "inner");
-  using u128 = unsigned __int128;
-  if (u128(outer) * mid * inner != x.size)
-    args.rangeError("x must have length outer*mid*inner = " + std::to_string(outer) + "*" + std::to_string(mid) +
-                    "*" + std::to_string(inner) + ", got " + std::to_string(x.size));
+  checkLayout(args, x.size, outer, mid, inner);
   args.exactLength("out", out.size, outer * inner, 1, "outer*inner");
   const Kernels& k = activeKernels();
   const SumFn<T> f = sumFn<T>(k);
@@ -132,10 +136,7 @@ void extreme(const Args& args) {
   const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(4, "out");
   const uint64_t outer = args.dim(1, "outer"), mid = args.integer(2, "mid", 1, kMaxDim), inner = args.dim(3, "inner");
   const bool max = args.boolean(5, "max");
-  using u128 = unsigned __int128;
-  if (u128(outer) * mid * inner != x.size)
-    args.rangeError("x must have length outer*mid*inner = " + std::to_string(outer) + "*" + std::to_string(mid) +
-                    "*" + std::to_string(inner) + ", got " + std::to_string(x.size));
+  checkLayout(args, x.size, outer, mid, inner);
   args.exactLength("out", out.size, outer * inner, 1, "outer*inner");
   if (max) extremeOf<T, true>(x, outer, mid, inner, out);
   else extremeOf<T, false>(x, outer, mid, inner, out);
@@ -154,10 +155,7 @@ template <class T>
 void cumsum(const Args& args) {
   const Span<T> x = args.array<T>(0, "x"), out = args.array<T>(4, "out");
   const uint64_t outer = args.dim(1, "outer"), mid = args.dim(2, "mid"), inner = args.dim(3, "inner");
-  using u128 = unsigned __int128;
-  if (u128(outer) * mid * inner != x.size)
-    args.rangeError("x must have length outer*mid*inner = " + std::to_string(outer) + "*" + std::to_string(mid) +
-                    "*" + std::to_string(inner) + ", got " + std::to_string(x.size));
+  checkLayout(args, x.size, outer, mid, inner);
   args.exactLength("out", out.size, x.size, 1, "x.length");
   if (inner == 1) {
     parallelFor(outer, x.size, 1, [&](size_t o0, size_t o1) {
