@@ -97,8 +97,8 @@ export const nativeKernels = {
     const x = inType(a, out, out.length), y = inType(b, out, out.length);
     if (!x || !y) return false;
     // One row of whole operands or scalars: `binary`, which splits the row across threads (binaryBroadcast splits rows).
-    const whole = (v: Storage, stride: number) => (stride === 0 ? v.length === 1 : stride === 1 && v.length === cols);
-    if (rows === 1 && whole(x, ac) && whole(y, bc)) addon!.binary(code, x as Float64Array, y as Float64Array, out as Float64Array);
+    const inRow = (v: Storage, stride: number) => (stride === 0 ? v.length === 1 : stride === 1 && v.length === cols);
+    if (rows === 1 && inRow(x, ac) && inRow(y, bc)) addon!.binary(code, x as Float64Array, y as Float64Array, out as Float64Array);
     else addon!.binaryBroadcast(code, x as Float64Array, y as Float64Array, out as Float64Array, rows, cols, ar, ac, br, bc);
     return true;
   },

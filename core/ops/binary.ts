@@ -2,10 +2,11 @@
 // ∂f/∂x and ∂f/∂y; VJP = g·∂f, JVP = t·∂f. The backward driver sums cotangents back to each operand's shape.
 import { defop, Meta, OpDef, Value } from '../catalog.js';
 import * as C from '../complex.js';
-import { DType, floatDtype, isComplex, resultType } from '../dtype.js';
+import { allocate, DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { broadcastShapes, C2, cast, extremumVjp, map1, map2, mapC2 } from '../kernels.js';
 import { NDArray } from '../ndarray.js';
+import { sameShape } from '../tracer.js';
 import { add, astype, div, equal, exp, floor, log, mul, neg, pow, square, sub, where } from './prims.js';
 
 type Partial = (ans: Value, x: Value, y: Value) => Value | number;
@@ -44,7 +45,7 @@ function withSmallPowers(def: OpDef): OpDef {
   const general = def.forward;
   const small = (x: NDArray, e: number, dtype: DType): NDArray | undefined => {
     switch (e) {
-      case 0: return map1(x, dtype, () => 1);
+      case 0: return new NDArray(allocate(dtype, x.size).fill(1), x.shape, dtype);
       case 1: return new NDArray(x.values().slice(), x.shape, dtype);
       case 2: return map1(x, dtype, (v) => v * v, 'square');
       case 3: return map2(map1(x, dtype, (v) => v * v, 'square'), x, x.shape, dtype, (a, b) => a * b, 'multiply');
@@ -57,11 +58,10 @@ function withSmallPowers(def: OpDef): OpDef {
     forward: (args, a, out: Meta) => {
       const [x, y] = args as NDArray[];
       const real = (out.dtype === 'float64' || out.dtype === 'float32') && !isComplex(x.dtype) && !isComplex(y.dtype);
-      return (real && y.size === 1 && sameDims(x.shape, out.shape) && small(cast(x, out.dtype), y.data[y.offset], out.dtype)) || general(args, a, out);
+      return (real && y.size === 1 && sameShape(x.shape, out.shape) && small(cast(x, out.dtype), y.data[y.offset], out.dtype)) || general(args, a, out);
     },
   };
 }
-const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 
 /** maximum and its kin: the rule's cotangent in one native pass where the arrays allow (kernels.ts), else its ops. */
 const extremum = (name: string, f: (a: number, b: number) => number, native?: string): OpDef => ({

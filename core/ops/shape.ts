@@ -5,7 +5,7 @@ import { Attrs, defop, Meta, OpDef, Value } from '../catalog.js';
 import { callOp } from '../call.js';
 import { allocate, checkDType, DType, floatDtype, isComplex, resultType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { broadcastShapes, broadcastStrides, cast, map1, output, selectNative, strided2 } from '../kernels.js';
+import { broadcastShapes, broadcastStrides, cast, output, selectNative, strided2 } from '../kernels.js';
 import { checkShape, cStrides, NDArray, sizeOf } from '../ndarray.js';
 import { nativeKernels } from '../native.js';
 import { unboxAll } from '../tracer.js';
@@ -498,9 +498,10 @@ defop(
     },
     // NumPy's min(max(x, a_min), a_max), each keeping x on a tie: NaN stays, and so does -0 at a bound of 0.
     forward: ([x], { a_min = null, a_max = null }, out: Meta) => {
-      const lo = a_min ?? -Infinity, hi = a_max ?? Infinity, data = output(out.dtype, x.size);
-      if (x.dtype === out.dtype && nativeKernels.clip(x.values(), lo, hi, data)) return new NDArray(data, x.shape, out.dtype);
-      return map1(x, out.dtype, (v) => { const m = v < lo ? lo : v; return m > hi ? hi : m; });
+      const lo = a_min ?? -Infinity, hi = a_max ?? Infinity, v = x.values(), data = output(out.dtype, x.size);
+      if (!(x.dtype === out.dtype && nativeKernels.clip(v, lo, hi, data)))
+        for (let i = 0; i < v.length; i++) { const m = v[i] < lo ? lo : v[i]; data[i] = m > hi ? hi : m; }
+      return new NDArray(data, x.shape, out.dtype);
     },
     vjp: (g, _ans, [x], a) => where(inside(x, a), g, 0),
     jvp: (t, _ans, [x], a) => where(inside(x, a), t, 0),
