@@ -29,6 +29,9 @@ export interface OpDef {
   infer: (args: readonly Meta[], attrs: Attrs) => Meta | Meta[];
   /** Computes on concrete arrays; `out` is what infer returned. */
   forward: (args: NDArray[], attrs: Attrs, out: any) => NDArray | NDArray[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Elementwise ops: the function of one element of each (real) argument, where forward maps it over real
+   * arrays below the native kernels' sizes; compiled graphs (graph/plan.ts) run such nodes as one loop over it. */
+  scalar?: ((v: number) => number) | ((a: number, b: number) => number);
   /** One rule for every argument, or one per argument (missing = not differentiable in it). */
   vjp?: VjpRule | (VjpRule | undefined)[];
   jvp?: JvpRule | (JvpRule | undefined)[];

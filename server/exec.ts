@@ -9,9 +9,11 @@ import { makeHvp, makeJvp, makeVjp, valueAndGrad } from '../core/differential.js
 import type { DType } from '../core/dtype.js';
 import { evalGraph } from '../core/graph/eval.js';
 import type { Graph, TensorSpec } from '../core/graph/ir.js';
+import { compile, type Compiled } from '../core/graph/plan.js';
+import { trace } from '../core/graph/trace.js';
 import { NDArray } from '../core/ndarray.js';
 import type { Meta, Value } from '../core/catalog.js';
-import { fail, fmtShape, type ErrorCode } from '../core/errors.js';
+import { fail, fmtShape, GraddRangeError, GraddTypeError, type ErrorCode } from '../core/errors.js';
 import { onesLike, zerosLike } from '../core/ops/prims.js';
 import { outputSpecs, validateGraph, type GraphLimits } from '../core/graph/validate.js';
 import { DATATYPES, decode, graphFromProto, graphToProto, tensorFromProto, tensorToProto, type WireLimits } from '../core/graph/wire.js';
@@ -139,6 +141,36 @@ function flat(ref: GraphRef): Graph {
   return ir;
 }
 
+// Graphs without control flow run compiled (core/graph/plan.ts): Evaluate the graph itself, ValueAndGrad its
+// gradient graph, traced once per selection of inputs and output. null: run through the tracer (loops,
+// primitives, or a selection the tracer refuses, which then reports why).
+const plans = new WeakMap<Graph, Map<string, Compiled | null>>();
+const PLANS_PER_GRAPH = 16;
+
+function planned(ir: Graph, key: string, make: () => Graph): Compiled | null {
+  let m = plans.get(ir);
+  if (!m) plans.set(ir, m = new Map());
+  let p = m.get(key);
+  if (p === undefined) {
+    try {
+      const { inputTree: _i, outputTree: _o, ...flatGraph } = make();
+      p = compile(flatGraph);
+    } catch (e) {
+      if (!(e instanceof GraddTypeError || e instanceof GraddRangeError)) throw e;
+      p = null;
+    }
+    if (m.size >= PLANS_PER_GRAPH) m.delete(m.keys().next().value!);
+    m.set(key, p);
+  }
+  return p;
+}
+
+/** [value, ...grads] of output k with respect to inputs nums, compiled. */
+const gradientPlan = (ir: Graph, nums: number[], k: number) => planned(ir, `grad ${k} ${nums.join(',')}`, () => trace((...xs: Value[]) => {
+  const [value, grads] = valueAndGrad((...ys: Value[]) => (evalGraph(ir, ys, evalOpts) as Value[])[k], nums)(...xs) as [Value, Value[]];
+  return [value, ...grads];
+}, ...ir.inputs));
+
 // ---- calls ----
 
 type Fn = (...xs: Value[]) => Value[];
@@ -159,12 +191,13 @@ function call(method: CallMethod, ir: Graph, request: Uint8Array | Message, answ
   const f: Fn = (...xs) => evalGraph(ir, xs, evalOpts) as Value[];
   switch (method) {
     case 'Evaluate': {
-      const req = read(g.EvaluateRequestSchema, request);
-      return answer(g.EvaluateResponseSchema, { outputs: tensorsOut(f(...inputs(ir, req.inputs))) });
+      const req = read(g.EvaluateRequestSchema, request), xs = inputs(ir, req.inputs), plan = planned(ir, 'evaluate', () => ir);
+      return answer(g.EvaluateResponseSchema, { outputs: tensorsOut(plan ? plan(xs) : f(...xs)) });
     }
     case 'ValueAndGrad': {
-      const req = read(g.ValueAndGradRequestSchema, request), nums = argnums(ir, req.argnums), k = output(ir, req.output);
-      const [value, grads] = valueAndGrad((...xs: Value[]) => f(...xs)[k], nums)(...inputs(ir, req.inputs)) as [Value, Value[]];
+      const req = read(g.ValueAndGradRequestSchema, request), nums = argnums(ir, req.argnums), k = output(ir, req.output), xs = inputs(ir, req.inputs);
+      const compiled = gradientPlan(ir, nums, k)?.(xs);
+      const [value, grads] = compiled ? [compiled[0], compiled.slice(1)] : valueAndGrad((...ys: Value[]) => f(...ys)[k], nums)(...xs) as [Value, Value[]];
       return answer(g.ValueAndGradResponseSchema, { value: tensorToProto(value as NDArray), grads: tensorsOut(grads) });
     }
     case 'Vjp': {

@@ -12,9 +12,9 @@ import { add, astype, div, equal, exp, floor, log, mul, neg, pow, square, sub, w
 type Partial = (ans: Value, x: Value, y: Value) => Value | number;
 type Kind = 'same' | 'float' | 'bool';
 
-function elementwise2(name: string, f: (a: number, b: number) => number, cf: C2 | null, kind: Kind, native?: string): Pick<OpDef, 'name' | 'arity' | 'infer' | 'forward'> {
+function elementwise2(name: string, f: (a: number, b: number) => number, cf: C2 | null, kind: Kind, native?: string): Pick<OpDef, 'name' | 'arity' | 'infer' | 'forward' | 'scalar'> {
   return {
-    name, arity: 2,
+    name, arity: 2, scalar: f,
     infer: ([x, y]) => {
       const shape = broadcastShapes(name, x.shape, y.shape);
       const common = resultType(x, y);
@@ -55,6 +55,7 @@ function withSmallPowers(def: OpDef): OpDef {
   };
   return {
     ...def,
+    scalar: undefined, // x ** 3 is (x·x)·x here, not pow's rounding
     forward: (args, a, out: Meta) => {
       const [x, y] = args as NDArray[];
       const real = (out.dtype === 'float64' || out.dtype === 'float32') && !isComplex(x.dtype) && !isComplex(y.dtype);

@@ -15,9 +15,9 @@ type Kind = 'float' | 'same' | 'real' | 'bool';
 const outDtype = (d: DType, kind: Kind): DType =>
   kind === 'same' ? d : kind === 'bool' ? 'bool' : kind === 'real' ? realDtype(d) : floatDtype(d);
 
-function elementwise(name: string, f: (v: number) => number, cf: C1 | null, kind: Kind, native?: string): Pick<OpDef, 'name' | 'arity' | 'infer' | 'forward'> {
+function elementwise(name: string, f: (v: number) => number, cf: C1 | null, kind: Kind, native?: string): Pick<OpDef, 'name' | 'arity' | 'infer' | 'forward' | 'scalar'> {
   return {
-    name, arity: 1,
+    name, arity: 1, scalar: f,
     infer: ([x]) => {
       if (!cf && isComplex(x.dtype)) fail('DTYPE_MISMATCH', `${name} is not defined for complex128 input (shape [${x.shape.join(', ')}])`);
       return { shape: x.shape, dtype: outDtype(x.dtype, kind) };
@@ -121,6 +121,7 @@ defop({
   ...elementwise('round', roundHalfEven, null, 'same'),
   attrs: ['decimals'],
   nondiff: true,
+  scalar: undefined, // decimals scale the argument
   forward: ([x], { decimals = 0 }, out: Meta) => {
     const s = 10 ** decimals;
     return kindOf(x.dtype) < 2 ? copy(x) : map1(x, out.dtype, (v) => roundHalfEven(v * s) / s);
