@@ -23,7 +23,7 @@ import { GraphSchema } from '../core/graph/gen/gradd/v1/graph_pb.js';
 import { ValueAndGradRequestSchema } from '../core/graph/gen/gradd/v1/gradient_pb.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3), SLICE_S = 0.5, WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const root = join(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'gradd-bench-'));
 const compiled = existsSync(join(root, 'dist/server/cli.js'));
@@ -97,31 +97,45 @@ const serverCpu = () => {
 };
 const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
 
-/** `clients` loops, each sending its next request when the last is answered, for SECONDS; with the server's CPU time per request. */
-async function load(send: (client: number) => Promise<unknown>, clients: number) {
-  const lat: number[] = [];
-  const cpu0 = serverCpu(), end = performance.now() + SECONDS * 1000;
+interface Tally { lat: number[]; ms: number; cpu: number }
+const tally = (): Tally => ({ lat: [], ms: 0, cpu: 0 });
+
+/** `clients` loops, each sending its next request when the last is answered, for `ms`; into t: latencies, time, server CPU. */
+async function load(send: (client: number) => Promise<unknown>, clients: number, ms: number, t = tally()) {
+  const cpu0 = serverCpu(), t0 = performance.now(), end = t0 + ms;
   await Promise.all(Array.from({ length: clients }, async (_, c) => {
     while (performance.now() < end) {
-      const t = performance.now();
+      const s = performance.now();
       await send(c);
-      lat.push(performance.now() - t);
+      t.lat.push(performance.now() - s);
     }
   }));
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { rps: lat.length / SECONDS, p50: q(0.5), p99: q(0.99), cpuUs: (serverCpu() - cpu0) / lat.length };
+  t.ms += performance.now() - t0;
+  t.cpu += serverCpu() - cpu0;
+  return t;
 }
 
-for (const send of Object.values(targets)) await load(send, 4); // warm up both sides
+function summary(t: Tally) {
+  t.lat.sort((a, b) => a - b);
+  const q = (p: number) => t.lat[Math.min(t.lat.length - 1, Math.floor(p * t.lat.length))];
+  return { rps: (t.lat.length * 1000) / t.ms, p50: q(0.5), p99: q(0.99), cpuUs: t.cpu / t.lat.length };
+}
+
+// Warm-up: V8 keeps optimizing the server's request path for several seconds of load (about 1,000 functions).
+for (const [name, send] of Object.entries(targets)) await load(send, 16, name.includes('no-op') ? 2000 : WARMUP_S * 1000);
 const rows: { target: string; clients: number; rps: number; p50: number; p99: number; cpuUs: number; ofNoop?: number }[] = [];
-console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, ${SECONDS} s per cell, load generator in this process (HTTP: node:http keep-alive Agent; gRPC: unary calls, one node:http2 session per client)`);
+console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, warmed up ${WARMUP_S} s per gradient route; ${SECONDS} s per cell in ${SLICE_S} s slices alternating with its no-op; load generator in this process (HTTP: node:http keep-alive Agent; gRPC: unary calls, one node:http2 session per client)`);
 console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op');
 for (const clients of [1, 16, 64]) {
   for (const transport of ['gRPC', 'HTTP']) {
     const names = Object.keys(targets).filter((n) => n.startsWith(transport));
-    const noop = await load(targets[names[1]], clients);
-    const grad = await load(targets[names[0]], clients);
+    // The two alternate in slices, so that a machine that speeds up or slows down meanwhile affects both alike.
+    const [g, n] = [tally(), tally()];
+    for (let k = 0; k < SECONDS / SLICE_S; k++) {
+      await load(targets[names[1]], clients, SLICE_S * 1000, n);
+      await load(targets[names[0]], clients, SLICE_S * 1000, g);
+    }
+    const [grad, noop] = [summary(g), summary(n)];
     for (const [name, r] of [[names[0], grad], [names[1], noop]] as const) {
       const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: grad.rps / noop.rps } : {}) };
       rows.push(row);
