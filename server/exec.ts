@@ -16,7 +16,7 @@ import type { Meta, Value } from '../core/catalog.js';
 import { fail, fmtShape, GraddRangeError, GraddTypeError, type ErrorCode } from '../core/errors.js';
 import { onesLike, zerosLike } from '../core/ops/prims.js';
 import { outputSpecs, validateGraph, type GraphLimits } from '../core/graph/validate.js';
-import { DATATYPES, decode, graphFromProto, graphToProto, tensorFromProto, tensorToProto, type WireLimits } from '../core/graph/wire.js';
+import { DATATYPES, decode, encode as encodeMessage, graphFromProto, graphToProto, tensorFromProto, tensorToProto, type WireLimits } from '../core/graph/wire.js';
 import { GraphSchema } from '../core/graph/gen/gradd/v1/graph_pb.js';
 import { TensorContentsSchema, TensorSchema, type Tensor } from '../core/graph/gen/gradd/v1/tensor_pb.js';
 import * as g from '../core/graph/gen/gradd/v1/gradient_pb.js';
@@ -313,7 +313,7 @@ function infer(ir: Graph, f: Fn, req: kserve.ModelInferRequest, answer: Answer):
 
 // ---- tensors in and out ----
 
-const encode = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => toBinary(schema, create(schema, init));
+const encode = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => encodeMessage(schema, create(schema, init));
 
 const inputs = (ir: Graph, ts: Tensor[]) => tensorsIn(ts, ir.inputs, 'inputs', (k) => `model input ${k}`);
 

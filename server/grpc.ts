@@ -8,7 +8,7 @@ import type { DescFile, DescService } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { ReflectionService } from '@grpc/reflection';
 import { fail, graddError } from '../core/errors.js';
-import { decode } from '../core/graph/wire.js';
+import { decode, encode } from '../core/graph/wire.js';
 import * as g from '../core/graph/gen/gradd/v1/gradient_pb.js';
 import * as k from '../core/graph/gen/inference/grpc_predict_v2_pb.js';
 import * as h from '../core/graph/gen/grpc/health/v1/health_pb.js';
@@ -36,7 +36,7 @@ function definition(service: DescService): grpc.ServiceDefinition {
     responseStream: m.methodKind === 'server_streaming',
     requestSerialize: toBuffer,
     requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (r: Reply) => toBuffer(r instanceof Uint8Array ? r : toBinary(m.output, r as never)),
+    responseSerialize: (r: Reply) => toBuffer(r instanceof Uint8Array ? r : encode(m.output, r as never)),
     responseDeserialize: (b: Buffer) => b,
   }]));
 }

@@ -11,6 +11,7 @@ import { fail, fmtShape, type ErrorCode } from '../errors.js';
 import { MAX_ELEMENTS, NDArray, sizeOf } from '../ndarray.js';
 import type { AttrValue, Graph, Node, Ref, TensorSpec } from './ir.js';
 import * as pb from './gen/gradd/v1/graph_pb.js';
+import { tensorWriters } from './tensor-wire.js';
 import { TensorSchema, type Tensor, type TensorSpec as TensorSpecMsg } from './gen/gradd/v1/tensor_pb.js';
 
 export const DATATYPES = { bool: 'BOOL', int32: 'INT32', int64: 'INT64', float32: 'FP32', float64: 'FP64', complex128: 'C128' } as const satisfies Record<DType, string>;
@@ -344,8 +345,8 @@ function noUnknownFields(m: { $unknown?: { no: number }[] }, where: string, code
 
 // ---- encodings ----
 
-/** Binary protobuf encoding. */
-export const encode = <D extends DescMessage>(schema: D, msg: MessageShape<D>): Uint8Array => toBinary(schema, msg);
+/** Binary protobuf encoding (the gradient RPCs' responses without reflection: tensor-wire.ts). */
+export const encode = <D extends DescMessage>(schema: D, msg: MessageShape<D>): Uint8Array => tensorWriters(schema)?.binary(msg) ?? toBinary(schema, msg);
 
 /** Binary protobuf decoding; any malformed input is a BAD_ARGUMENT error. A Node Buffer is read as a plain Uint8Array, so bytes fields are too. */
 export function decode<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageShape<D> {
@@ -365,7 +366,7 @@ export function fromJson<D extends DescMessage>(schema: D, json: JsonValue): Mes
 }
 
 /** toJson as text; unlike JSON.stringify it writes -0 as -0, so typed contents keep it too. */
-export const toJsonString = <D extends DescMessage>(schema: D, msg: MessageShape<D>): string => stringify(toJson(schema, msg));
+export const toJsonString = <D extends DescMessage>(schema: D, msg: MessageShape<D>): string => tensorWriters(schema)?.json(msg) ?? stringify(toJson(schema, msg));
 
 export function fromJsonString<D extends DescMessage>(schema: D, text: string): MessageShape<D> {
   let json: JsonValue;
@@ -403,7 +404,7 @@ export function grpcService<T extends GenServiceMethods>(service: GenService<T>)
     responseStream: m.methodKind === 'server_streaming' || m.methodKind === 'bidi_streaming',
     requestSerialize: (msg: MessageShape<typeof m.input>) => buffer(toBinary(m.input, create(m.input, msg))),
     requestDeserialize: (b: Buffer) => decode(m.input, b),
-    responseSerialize: (msg: MessageShape<typeof m.output>) => buffer(toBinary(m.output, create(m.output, msg))),
+    responseSerialize: (msg: MessageShape<typeof m.output>) => buffer(encode(m.output, create(m.output, msg))),
     responseDeserialize: (b: Buffer) => decode(m.output, b),
   }])) as unknown as GrpcServiceDefinition<T>;
 }
