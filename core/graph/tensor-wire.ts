@@ -1,9 +1,11 @@
-// The responses of the gradient RPCs are messages of Tensors only (ValueAndGradResponse: value, grads). Their
-// binary and JSON forms are written here without protobuf-es's reflection, which cost more than a small
-// gradient: byte for byte what toBinary writes and character for character what toJson gives JSON.stringify.
-// A tensor with typed contents, a negative dimension or unknown fields is left to protobuf-es (null).
-import type { DescField, DescMessage, MessageShape } from '@bufbuild/protobuf';
-import type { Tensor } from './gen/gradd/v1/tensor_pb.js';
+// The gradient RPCs speak in Tensors: their requests are ids, input selections and lists of tensors, their
+// responses (ValueAndGradResponse: value, grads) nothing but tensors. Those messages are read from JSON and
+// written to binary and JSON here, without protobuf-es's reflection, which cost more than a small gradient:
+// the same messages as its fromJson, the same bytes as its toBinary, the same text as JSON.stringify of its
+// toJson. Anything else (typed contents, numbers as strings, field names in snake case, unknown fields, null)
+// is left to protobuf-es (null), which reads it or says what is wrong with it.
+import { create, ScalarType, type DescField, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { TensorSchema, type Tensor } from './gen/gradd/v1/tensor_pb.js';
 
 const TENSOR = 'gradd.v1.Tensor', DATATYPE = /^[A-Z0-9]{0,16}$/, MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -114,4 +116,85 @@ function varint(out: Uint8Array, at: number, v: number): number {
   while (v >= 0x80) { out[at++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); }
   out[at++] = v;
   return at;
+}
+
+// ---- reading JSON ----
+
+type Kind = 'string' | 'uint32' | 'uint32s' | 'tensor' | 'tensors';
+const isTensor = (f: DescField) => (f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message')) && f.message.typeName === TENSOR;
+
+function kindOf(f: DescField): Kind | null {
+  if (isTensor(f)) return f.fieldKind === 'list' ? 'tensors' : 'tensor';
+  if (f.fieldKind === 'scalar') return f.scalar === ScalarType.STRING ? 'string' : f.scalar === ScalarType.UINT32 ? 'uint32' : null;
+  return f.fieldKind === 'list' && f.listKind === 'scalar' && f.scalar === ScalarType.UINT32 ? 'uint32s' : null;
+}
+
+const readers = new WeakMap<DescMessage, ((json: unknown) => unknown) | null>();
+
+/** A reader of the canonical JSON of a message of strings, uint32s and Tensors (the gradient RPCs' requests):
+ * the message, or null where protobuf-es must read it; null for any other message. */
+export function tensorReader<D extends DescMessage>(schema: D): ((json: unknown) => MessageShape<D> | null) | null {
+  let r = readers.get(schema);
+  if (r === undefined) {
+    const kinds = schema.fields.map(kindOf);
+    readers.set(schema, r = kinds.some((k) => k === 'tensor' || k === 'tensors') && kinds.every((k) => k !== null) ? reader(schema, kinds as Kind[]) : null);
+  }
+  return r as ((json: unknown) => MessageShape<D> | null) | null;
+}
+
+function reader(schema: DescMessage, kinds: Kind[]): (json: unknown) => unknown {
+  const zero = create(schema), byName = new Map(schema.fields.map((f, k) => [f.jsonName, { name: f.localName, kind: kinds[k] }]));
+  const lists = schema.fields.filter((f) => f.fieldKind === 'list').map((f) => f.localName);
+  return (json) => {
+    if (!isObject(json)) return null;
+    const m: Record<string, unknown> = { ...zero };
+    for (const l of lists) m[l] = [];
+    for (const key in json) {
+      const f = byName.get(key), v = json[key];
+      if (!f) return null;
+      switch (f.kind) {
+        case 'string': if (typeof v !== 'string') return null; m[f.name] = v; break;
+        case 'uint32': if (!isUint32(v)) return null; m[f.name] = v; break;
+        case 'uint32s': if (!Array.isArray(v) || !v.every(isUint32)) return null; m[f.name] = v.slice(); break;
+        case 'tensor': { const t = readTensor(v); if (!t) return null; m[f.name] = t; break; }
+        case 'tensors': {
+          if (!Array.isArray(v)) return null;
+          const ts = new Array<Tensor>(v.length);
+          for (let i = 0; i < v.length; i++) { const t = readTensor(v[i]); if (!t) return null; ts[i] = t; }
+          m[f.name] = ts;
+        }
+      }
+    }
+    return m;
+  };
+}
+
+const EMPTY_TENSOR = create(TensorSchema), BASE64 = /^[A-Za-z0-9+/]*={0,2}$/, DIM = /^(0|[1-9][0-9]{0,14})$/;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isUint32 = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && DIM.test(d) ? BigInt(d) : null);
+
+function readTensor(v: unknown): Tensor | null {
+  if (!isObject(v)) return null;
+  const t = { ...EMPTY_TENSOR, shape: [] as bigint[] };
+  for (const key in v) {
+    const x = v[key];
+    switch (key) {
+      case 'datatype': if (typeof x !== 'string') return null; t.datatype = x; break;
+      case 'shape': {
+        if (!Array.isArray(x)) return null;
+        for (const d of x) { const b = dimOf(d); if (b === null) return null; t.shape.push(b); }
+        break;
+      }
+      case 'rawContents': {
+        if (typeof x !== 'string' || x.length % 4 !== 0 || !BASE64.test(x)) return null;
+        const b = Buffer.from(x, 'base64');
+        t.rawContents = new Uint8Array(b); // a copy: small Buffers are views into a shared pool
+        break;
+      }
+      case 'weak': if (typeof x !== 'boolean') return null; t.weak = x; break;
+      default: return null;
+    }
+  }
+  return t;
 }

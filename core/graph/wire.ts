@@ -11,7 +11,7 @@ import { fail, fmtShape, type ErrorCode } from '../errors.js';
 import { MAX_ELEMENTS, NDArray, sizeOf } from '../ndarray.js';
 import type { AttrValue, Graph, Node, Ref, TensorSpec } from './ir.js';
 import * as pb from './gen/gradd/v1/graph_pb.js';
-import { tensorWriters } from './tensor-wire.js';
+import { tensorReader, tensorWriters } from './tensor-wire.js';
 import { TensorSchema, type Tensor, type TensorSpec as TensorSpecMsg } from './gen/gradd/v1/tensor_pb.js';
 
 export const DATATYPES = { bool: 'BOOL', int32: 'INT32', int64: 'INT64', float32: 'FP32', float64: 'FP64', complex128: 'C128' } as const satisfies Record<DType, string>;
@@ -360,7 +360,7 @@ export const toJson = <D extends DescMessage>(schema: D, msg: MessageShape<D>): 
 
 /** Parses the canonical JSON mapping; unknown fields and malformed values are BAD_ARGUMENT errors. */
 export function fromJson<D extends DescMessage>(schema: D, json: JsonValue): MessageShape<D> {
-  try { return pbFromJson(schema, json); } catch (e) {
+  try { return tensorReader(schema)?.(json) ?? pbFromJson(schema, json); } catch (e) {
     fail('BAD_ARGUMENT', `not a valid JSON ${schema.typeName}: ${(e as Error).message}`);
   }
 }

@@ -1,12 +1,13 @@
-// The gradient responses written without reflection (core/graph/tensor-wire.ts): the same bytes as
-// protobuf-es's toBinary and the same text as JSON.stringify of its toJson, on random messages of every
-// Tensor-only response, and protobuf-es's own output wherever a tensor is not plain.
-import { create, toBinary, toJson, type DescMessage } from '@bufbuild/protobuf';
+// The gradient RPCs' messages read and written without reflection (core/graph/tensor-wire.ts): the same
+// messages as protobuf-es's fromJson, the same bytes as its toBinary and the same text as JSON.stringify of
+// its toJson, on random messages of every such request and response, and protobuf-es's own results wherever
+// the JSON or a tensor is not in the plain form.
+import { create, fromJson as pbFromJson, toBinary, toJson, type DescMessage } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import * as g from '../../core/graph/gen/gradd/v1/gradient_pb.js';
 import { TensorSchema, type Tensor } from '../../core/graph/gen/gradd/v1/tensor_pb.js';
-import { tensorWriters } from '../../core/graph/tensor-wire.js';
-import { encode, toJsonString } from '../../core/graph/wire.js';
+import { tensorReader, tensorWriters } from '../../core/graph/tensor-wire.js';
+import { encode, fromJson, toJsonString } from '../../core/graph/wire.js';
 import { rng } from '../helpers/fd.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -64,5 +65,67 @@ describe('tensor-only messages', () => {
     // 13 bytes: datatype (0a 04 "FP32"), shape packed (12 03 02 ac 02: 2, then 300 as a two-byte varint), weak (28 01).
     expect(hex(encode(g.ValueAndGradResponseSchema, msg))).toBe('0a10' + '0a0446503634' + '2208000000000000f03f' + '120d' + '0a0446503332' + '120302ac02' + '2801');
     expect(toJsonString(g.ValueAndGradResponseSchema, msg)).toBe('{"value":{"datatype":"FP64","rawContents":"AAAAAAAA8D8="},"grads":[{"datatype":"FP32","shape":["2","300"],"weak":true}]}');
+  });
+});
+
+describe('requests read from JSON', () => {
+  const READABLE = ['EvaluateRequest', 'ValueAndGradRequest', 'VjpRequest', 'BackwardRequest', 'JvpRequest', 'HvpRequest', 'JacobianRequest'];
+
+  it('are the messages of ids, selections and tensors: the requests, and the responses a client reads', () => {
+    expect(schemas.filter((s) => tensorReader(s)).map((s) => s.name).sort()).toEqual([...READABLE, ...TENSOR_ONLY].sort());
+  });
+
+  const r = rng(12);
+  const int = (n: number) => Math.floor(r() * n);
+  const base64 = (n: number) => Buffer.from(Uint8Array.from({ length: n }, () => int(256))).toString('base64');
+  const tensorJson = () => ({
+    ...(r() < 0.9 ? { datatype: ['FP64', 'FP32', 'BOOL', ''][int(4)] } : {}),
+    ...(r() < 0.8 ? { shape: Array.from({ length: int(4) }, () => (r() < 0.7 ? String(int(400)) : int(400))) } : {}),
+    ...(r() < 0.9 ? { rawContents: base64([0, 1, 2, 3, 8, 24, 200][int(7)]) } : {}),
+    ...(r() < 0.3 ? { weak: r() < 0.5 } : {}),
+  });
+  const requestJson = (schema: DescMessage) => Object.fromEntries(schema.fields.filter(() => r() < 0.85).map((f) => [f.jsonName,
+    f.fieldKind === 'scalar' ? (f.scalar === 9 ? `id-${int(1000)}` : int(5))
+      : f.fieldKind === 'list' && f.listKind === 'scalar' ? Array.from({ length: int(3) }, () => int(4))
+        : f.fieldKind === 'list' ? Array.from({ length: int(4) }, tensorJson) : tensorJson()]));
+
+  for (const name of READABLE) {
+    const schema = schemas.find((s) => s.name === name)!;
+    it(`${name}: the message protobuf-es reads, from 200 random bodies in the plain form`, () => {
+      for (let k = 0; k < 200; k++) {
+        const json = requestJson(schema);
+        const fast = tensorReader(schema)!(json);
+        expect(fast, JSON.stringify(json)).not.toBeNull();
+        expect(fast).toEqual(pbFromJson(schema, json as never));
+      }
+    });
+  }
+
+  const t = { datatype: 'FP64', shape: ['3'], rawContents: 'mpmZmZmZuT+amZmZmZnJvzMzMzMzM9M/' };
+  const others: [string, unknown][] = [
+    ['snake_case names', { model_id: 'm', inputs: [{ datatype: 'FP64', shape: ['3'], raw_contents: t.rawContents }] }],
+    ['numbers as strings', { modelId: 'm', argnums: ['0'], output: '0', inputs: [t] }],
+    ['null', { modelId: null, inputs: [t] }],
+    ['typed contents', { inputs: [{ datatype: 'FP64', shape: ['2'], contents: { fp64Contents: [1, -0] } }] }],
+    ['URL-safe base64 without padding', { inputs: [{ ...t, rawContents: 'mpmZmZmZuT-amZmZmZnJvzMzMzMzM9M_' }, { ...t, shape: ['1'], rawContents: 'AAAAAAAA8D8' }] }],
+    ['a dimension with an exponent', { inputs: [{ ...t, shape: [3e0, '1e2'] }] }],
+    ['a negative dimension (tensorFromProto refuses it, naming the field)', { inputs: [{ ...t, shape: [-3] }] }],
+    ['base64 with a space', { inputs: [{ ...t, rawContents: 'a b' }] }],
+  ];
+  for (const [what, json] of others) {
+    it(`${what}: left to protobuf-es, which reads it as before`, () => {
+      expect(tensorReader(g.ValueAndGradRequestSchema)!(json)).toBeNull();
+      let want: unknown, wantError = '';
+      try { want = pbFromJson(g.ValueAndGradRequestSchema, json as never); } catch (e) { wantError = (e as Error).message; }
+      if (wantError) expect(() => fromJson(g.ValueAndGradRequestSchema, json as never)).toThrow(wantError);
+      else expect(fromJson(g.ValueAndGradRequestSchema, json as never)).toEqual(want);
+    });
+  }
+
+  it('refuses what protobuf-es refuses, with its message: unknown fields, a wrong type', () => {
+    for (const json of [{ modelId: 'm', extra: 1 }, { inputs: [{ ...t, weak: 'yes' }] }, { inputs: {} }, { inputs: [{ ...t, shape: 3 }] }]) {
+      expect(tensorReader(g.ValueAndGradRequestSchema)!(json)).toBeNull();
+      expect(() => fromJson(g.ValueAndGradRequestSchema, json as never)).toThrow(/^not a valid JSON gradd\.v1\.ValueAndGradRequest: /);
+    }
   });
 });
