@@ -10,6 +10,7 @@ import type { DType } from '../core/dtype.js';
 import { evalGraph } from '../core/graph/eval.js';
 import type { Graph, TensorSpec } from '../core/graph/ir.js';
 import { compile, type Compiled } from '../core/graph/plan.js';
+import { tensorMessage } from '../core/graph/tensor-wire.js';
 import { trace } from '../core/graph/trace.js';
 import { NDArray } from '../core/ndarray.js';
 import type { Meta, Value } from '../core/catalog.js';
@@ -76,7 +77,7 @@ export function execute(task: Task, messages = false): Outcome {
   try {
     switch (task.kind) {
       case 'register': return { ok: true, value: analyze(decode(g.RegisterModelRequestSchema, task.request)) };
-      case 'call': return { ok: true, value: call(task.method, flat(task.graph), task.request, messages ? create : encode, task.tape) };
+      case 'call': return { ok: true, value: call(task.method, flat(task.graph), task.request, messages ? tensorMessage : encode, task.tape) };
       case 'backward': return { ok: true, value: backward(task.tapeId, task.request) };
       case 'release': task.tapeIds.forEach((id) => tapes.delete(id)); return { ok: true, value: null };
     }
@@ -177,7 +178,7 @@ type Fn = (...xs: Value[]) => Value[];
 
 const tapes = new Map<string, { vjp: (cts: Value[]) => Value[]; outputs: Meta[] }>();
 
-/** How a call answers: its response as a message (`create`) or encoded (`encode`). */
+/** How a call answers: its response as a message (`tensorMessage`, create without reflection where it can) or encoded (`encode`). */
 type Answer = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => Message | Uint8Array;
 
 /** A call's request message, decoded here from its encoding unless it came as a message. */
@@ -313,7 +314,7 @@ function infer(ir: Graph, f: Fn, req: kserve.ModelInferRequest, answer: Answer):
 
 // ---- tensors in and out ----
 
-const encode = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => encodeMessage(schema, create(schema, init));
+const encode = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => encodeMessage(schema, tensorMessage(schema, init));
 
 const inputs = (ir: Graph, ts: Tensor[]) => tensorsIn(ts, ir.inputs, 'inputs', (k) => `model input ${k}`);
 

@@ -71,8 +71,12 @@ function getter(g: Graph, r: Ref): Get {
 
 /** The op's forward with its shape rule's result from compile time; a result of another dtype than declared
  * (linalg.eig's real eigenvalues) is cast, as evalGraph does. */
-const direct = (op: OpDef, gets: Get[], attrs: Attrs, out: Meta | Meta[], declared: TensorSpec[]): Step =>
-  (env, xs) => asDeclared(op.forward(gets.map((get) => get(env, xs)), attrs, out), declared);
+function direct(op: OpDef, gets: Get[], attrs: Attrs, out: Meta | Meta[], declared: TensorSpec[]): Step {
+  const [a, b] = gets;
+  if (gets.length === 1) return (env, xs) => asDeclared(op.forward([a(env, xs)], attrs, out), declared);
+  if (gets.length === 2) return (env, xs) => asDeclared(op.forward([a(env, xs), b(env, xs)], attrs, out), declared);
+  return (env, xs) => asDeclared(op.forward(gets.map((get) => get(env, xs)), attrs, out), declared);
+}
 
 /** Ops whose attributes hold node results (index arrays) or whose result type depends on values: the shape rule runs each time. */
 function dynamic(op: OpDef, gets: Get[], operands: number, raw: Graph['nodes'][number]['attrs'], declared: TensorSpec[]): Step {
@@ -84,10 +88,8 @@ function dynamic(op: OpDef, gets: Get[], operands: number, raw: Graph['nodes'][n
   };
 }
 
-function asDeclared(r: Slot, declared: TensorSpec[]): Slot {
-  const fit = (v: NDArray, s: TensorSpec) => (v.dtype === s.dtype ? v : callOp('astype', [v], { dtype: s.dtype }) as NDArray);
-  return Array.isArray(r) ? r.map((v, k) => fit(v, declared[k])) : fit(r, declared[0]);
-}
+const asDeclared = (r: Slot, declared: TensorSpec[]): Slot => (Array.isArray(r) ? r.map((v, k) => fit(v, declared[k])) : fit(r, declared[0]));
+const fit = (v: NDArray, s: TensorSpec) => (v.dtype === s.dtype ? v : callOp('astype', [v], { dtype: s.dtype }) as NDArray);
 
 /** A real elementwise node below the native kernels' sizes as one loop over op.scalar, each operand read through
  * its broadcast index map (null where it has the result's shape); undefined where the op's forward does otherwise. */

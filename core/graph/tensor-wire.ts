@@ -4,7 +4,7 @@
 // the same messages as its fromJson, the same bytes as its toBinary, the same text as JSON.stringify of its
 // toJson. Anything else (typed contents, numbers as strings, field names in snake case, unknown fields, null)
 // is left to protobuf-es (null), which reads it or says what is wrong with it.
-import { create, ScalarType, type DescField, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { create, ScalarType, type DescField, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { TensorSchema, type Tensor } from './gen/gradd/v1/tensor_pb.js';
 
 const TENSOR = 'gradd.v1.Tensor', DATATYPE = /^[A-Z0-9]{0,16}$/, MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -21,6 +21,18 @@ export function tensorWriters<D extends DescMessage>(schema: D): Writers<D> | nu
   let w = made.get(schema);
   if (w === undefined) made.set(schema, w = isTensorList(schema) ? writers(schema.fields) : null);
   return w as Writers<D> | null;
+}
+
+const zeros = new WeakMap<DescMessage, { zero: object; lists: string[] }>();
+
+/** create(schema, init) for a message of Tensors whose init holds Tensor messages: without reflection (other messages: create). */
+export function tensorMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>): MessageShape<D> {
+  if (!tensorWriters(schema)) return create(schema, init);
+  let z = zeros.get(schema);
+  if (!z) zeros.set(schema, z = { zero: create(schema), lists: schema.fields.filter((f) => f.fieldKind === 'list').map((f) => f.localName) });
+  const m: Record<string, unknown> = { ...z.zero, ...init };
+  for (const l of z.lists) if (!(l in (init as object))) m[l] = [];
+  return m as MessageShape<D>;
 }
 
 const isTensorList = (schema: DescMessage) => schema.fields.length > 0 && schema.fields.every((f) =>
@@ -105,7 +117,7 @@ function tensorJson(t: Tensor): string {
   let s = t.datatype ? `,"datatype":"${t.datatype}"` : '';
   if (t.shape.length) s += `,"shape":["${t.shape.join('","')}"]`;
   const raw = t.rawContents;
-  if (raw.length) s += `,"rawContents":"${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')}"`;
+  if (raw.length) s += `,"rawContents":"${base64(raw)}"`;
   if (t.weak) s += ',"weak":true';
   return `{${s.slice(1)}}`;
 }
@@ -188,8 +200,7 @@ function readTensor(v: unknown): Tensor | null {
       }
       case 'rawContents': {
         if (typeof x !== 'string' || x.length % 4 !== 0 || !BASE64.test(x)) return null;
-        const b = Buffer.from(x, 'base64');
-        t.rawContents = new Uint8Array(b); // a copy: small Buffers are views into a shared pool
+        t.rawContents = fromBase64(x);
         break;
       }
       case 'weak': if (typeof x !== 'boolean') return null; t.weak = x; break;
@@ -197,4 +208,37 @@ function readTensor(v: unknown): Tensor | null {
     }
   }
   return t;
+}
+
+// ---- base64 ----
+// Node's Buffer costs more than a small tensor's characters: up to SMALL bytes go through these loops.
+
+const SMALL = 96, ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const VALUE = new Uint8Array(128);
+for (let i = 0; i < 64; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
+
+function base64(b: Uint8Array): string {
+  if (b.length > SMALL) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+  let s = '', i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+    s += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63] + ALPHABET[(v >> 6) & 63] + ALPHABET[v & 63];
+  }
+  if (i + 1 === b.length) { const v = b[i] << 16; s += `${ALPHABET[v >> 18]}${ALPHABET[(v >> 12) & 63]}==`; }
+  else if (i + 2 === b.length) { const v = (b[i] << 16) | (b[i + 1] << 8); s += `${ALPHABET[v >> 18]}${ALPHABET[(v >> 12) & 63]}${ALPHABET[(v >> 6) & 63]}=`; }
+  return s;
+}
+
+/** Standard base64 with its padding (checked by the caller) as bytes. */
+function fromBase64(s: string): Uint8Array {
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0, n = (s.length / 4) * 3 - pad;
+  if (n > SMALL) return new Uint8Array(Buffer.from(s, 'base64')); // a copy: Buffers share a pool
+  const out = new Uint8Array(n);
+  for (let i = 0, o = 0; i < s.length; i += 4) {
+    const v = (VALUE[s.charCodeAt(i)] << 18) | (VALUE[s.charCodeAt(i + 1)] << 12) | (VALUE[s.charCodeAt(i + 2)] << 6) | VALUE[s.charCodeAt(i + 3)];
+    if (o < n) out[o++] = v >> 16;
+    if (o < n) out[o++] = (v >> 8) & 255;
+    if (o < n) out[o++] = v & 255;
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { create, fromJson as pbFromJson, toBinary, toJson, type DescMessage } fr
 import { describe, expect, it } from 'vitest';
 import * as g from '../../core/graph/gen/gradd/v1/gradient_pb.js';
 import { TensorSchema, type Tensor } from '../../core/graph/gen/gradd/v1/tensor_pb.js';
-import { tensorReader, tensorWriters } from '../../core/graph/tensor-wire.js';
+import { tensorMessage, tensorReader, tensorWriters } from '../../core/graph/tensor-wire.js';
 import { encode, fromJson, toJsonString } from '../../core/graph/wire.js';
 import { rng } from '../helpers/fd.js';
 
@@ -38,9 +38,17 @@ describe('tensor-only messages', () => {
         const msg = create(schema, init as never);
         expect(hex(encode(schema, msg))).toBe(hex(toBinary(schema, msg)));
         expect(toJsonString(schema, msg)).toBe(JSON.stringify(toJson(schema, msg)));
+        expect(tensorMessage(schema, init as never)).toEqual(msg);
       }
     });
   }
+
+  it('are made with lists of their own where init leaves one out', () => {
+    const [a, b] = [tensorMessage(g.JvpResponseSchema, { outputs: [] }), tensorMessage(g.JvpResponseSchema, {})];
+    a.tangents.push(create(TensorSchema));
+    expect(b.tangents).toEqual([]);
+    expect(b).toEqual(create(g.JvpResponseSchema));
+  });
 
   it('leave typed contents, unknown fields and negative dimensions to protobuf-es', () => {
     const w = tensorWriters(g.ValueAndGradResponseSchema)!;
