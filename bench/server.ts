@@ -1,13 +1,19 @@
 // npm run bench:server — gradient RPCs per second and latency percentiles for W1 (the tutorial's logistic
 // regression: ValueAndGrad over gRPC, POST /v1/models/{id}/valueAndGrad over HTTP) at 1, 16 and 64
-// concurrent clients, next to the same server's no-op routes (gRPC ServerLive, GET /v2/health/live) in
-// the same run. The server is a child process (the compiled dist/server/cli.js; run `npm run build:ts`
-// first, else it runs from source through tsx); the load generator is this process, on loopback: HTTP
-// through node:http's keep-alive Agent, gRPC as plain unary calls on one node:http2 session per client (grpc-js's
-// client costs ~300 µs of CPU a call, more than the server's no-op, so it, not the server, set the pace).
+// concurrent clients, next to the same server's no-op routes (gRPC ServerLive, GET /v2/health/live), each
+// cell alternating with its no-op in slices so that a machine changing speed affects both alike. The server
+// is a child process (the compiled dist/server/cli.js; run `npm run build:ts` first, else it runs from
+// source through tsx) on loopback, sharing the machine with the load generator:
+// - h2load (Debian's nghttp2-client; BENCH_GENERATOR=h2load, the default where it is installed): a C load
+//   generator, one connection per client with one request in flight (HTTP/1.1 keep-alive, or HTTP/2 carrying
+//   gRPC frames), latencies from its per-request log. It costs the machine a few µs a request, so rates are
+//   the server's.
+// - this process (BENCH_GENERATOR=node): node:http's keep-alive Agent, and gRPC as unary calls on one
+//   node:http2 session per client (grpc-js's client costs ~300 µs of CPU a call). Node's HTTP/2 client
+//   promotes megabytes per scavenge, and its collector's pauses set the gRPC p99 (11–13 ms for the no-op).
 // Each cell also reports the server's CPU time per request (from /proc: all its threads), steadier than rates
 // on a shared machine. Writes bench/results/server-<date>.json.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:http2';
@@ -23,7 +29,13 @@ import { GraphSchema } from '../core/graph/gen/gradd/v1/graph_pb.js';
 import { ValueAndGradRequestSchema } from '../core/graph/gen/gradd/v1/gradient_pb.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3), SLICE_S = 0.5, WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3), WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+const H2LOAD = spawnSync('h2load', ['--version']).status === 0;
+const GENERATOR = process.env.BENCH_GENERATOR ?? (H2LOAD ? 'h2load' : 'node');
+if (GENERATOR !== 'node' && GENERATOR !== 'h2load') throw new Error(`BENCH_GENERATOR is ${GENERATOR}; use node or h2load`);
+if (GENERATOR === 'h2load' && !H2LOAD) throw new Error('BENCH_GENERATOR=h2load, but h2load is not installed (Debian: apt-get install nghttp2-client)');
+// Slices: h2load opens its connections anew for each, so its slices are longer.
+const SLICE_S = GENERATOR === 'h2load' ? 1 : 0.5;
 const root = join(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'gradd-bench-'));
 const compiled = existsSync(join(root, 'dist/server/cli.js'));
@@ -67,10 +79,14 @@ const httpBody = JSON.stringify({ inputs: [{ datatype: 'FP64', shape: ['3'], raw
 // Client c's own connection, as each client of a real service has its own channel.
 const sessions: ReturnType<typeof connect>[] = [];
 const sessionOf = (c: number) => (sessions[c] ??= connect(`http://127.0.0.1:${ports.grpc}`));
-const unary = (c: number, path: string, body: Uint8Array) => new Promise<void>((resolve, reject) => {
+const grpcFrame = (body: Uint8Array) => {
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);
   frame.set(body, 5);
+  return frame;
+};
+const unary = (c: number, path: string, body: Uint8Array) => new Promise<void>((resolve, reject) => {
+  const frame = grpcFrame(body);
   const call = sessionOf(c).request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
   let status: unknown;
   call.on('response', (h) => { status = h['grpc-status']; });
@@ -81,12 +97,18 @@ const unary = (c: number, path: string, body: Uint8Array) => new Promise<void>((
   call.end(frame);
 });
 
-const targets: Record<string, (client: number) => Promise<unknown>> = {
-  'gRPC ValueAndGrad': (c) => unary(c, '/gradd.v1.Gradient/ValueAndGrad', grpcBody),
-  'gRPC no-op (ServerLive)': (c) => unary(c, '/inference.GRPCInferenceService/ServerLive', new Uint8Array()),
-  'HTTP valueAndGrad': async () => { if ((await post(`/v1/models/${modelId}/valueAndGrad`, httpBody)) !== 200) throw new Error('HTTP error'); },
-  'HTTP no-op (/v2/health/live)': () => post('/v2/health/live', null),
-};
+/** A route under load: its path and body; `send` makes one request from client c and checks its status. */
+interface Target { name: string; grpc: boolean; path: string; body: Uint8Array | string | null; send: (c: number) => Promise<unknown> }
+const grpcTarget = (name: string, path: string, body: Uint8Array): Target => ({ name, grpc: true, path, body: grpcFrame(body), send: (c) => unary(c, path, body) });
+const httpTarget = (name: string, path: string, body: string | null): Target =>
+  ({ name, grpc: false, path, body, send: async () => { const status = await post(path, body); if (status !== 200) throw new Error(`${path}: HTTP ${status}`); } });
+const targets: Target[] = [
+  grpcTarget('gRPC ValueAndGrad', '/gradd.v1.Gradient/ValueAndGrad', grpcBody),
+  grpcTarget('gRPC no-op (ServerLive)', '/inference.GRPCInferenceService/ServerLive', new Uint8Array()),
+  httpTarget('HTTP valueAndGrad', `/v1/models/${modelId}/valueAndGrad`, httpBody),
+  httpTarget('HTTP no-op (/v2/health/live)', '/v2/health/live', null),
+];
+for (const t of targets) await t.send(0); // each answers, gRPC with status 0 (h2load sees only HTTP statuses)
 
 /** The server process's CPU time so far (all its threads), in µs; NaN where /proc is not there. */
 const serverCpu = () => {
@@ -101,18 +123,47 @@ interface Tally { lat: number[]; ms: number; cpu: number }
 const tally = (): Tally => ({ lat: [], ms: 0, cpu: 0 });
 
 /** `clients` loops, each sending its next request when the last is answered, for `ms`; into t: latencies, time, server CPU. */
-async function load(send: (client: number) => Promise<unknown>, clients: number, ms: number, t = tally()) {
-  const cpu0 = serverCpu(), t0 = performance.now(), end = t0 + ms;
-  await Promise.all(Array.from({ length: clients }, async (_, c) => {
-    while (performance.now() < end) {
-      const s = performance.now();
-      await send(c);
-      t.lat.push(performance.now() - s);
-    }
-  }));
-  t.ms += performance.now() - t0;
+async function load(target: Target, clients: number, ms: number, t = tally()) {
+  const cpu0 = serverCpu(), t0 = performance.now();
+  if (GENERATOR === 'h2load') await h2load(target, clients, ms, t);
+  else {
+    const end = t0 + ms;
+    await Promise.all(Array.from({ length: clients }, async (_, c) => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        await target.send(c);
+        t.lat.push(performance.now() - s);
+      }
+    }));
+  }
+  t.ms += GENERATOR === 'h2load' ? ms : performance.now() - t0;
   t.cpu += serverCpu() - cpu0;
   return t;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'gradd-bench-h2load-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+/** One h2load run: `clients` connections, one request in flight on each, for `ms` of measurement; latencies from its log. */
+async function h2load(target: Target, clients: number, ms: number, t: Tally) {
+  const log = join(scratch, 'log.tsv'), body = join(scratch, 'body');
+  rmSync(log, { force: true });
+  const args = ['-c', String(clients), '-m', '1', '-D', String(ms / 1000), `--log-file=${log}`];
+  if (target.body !== null) {
+    writeFileSync(body, target.body);
+    args.push('-d', body, '-H', `content-type: application/${target.grpc ? 'grpc' : 'json'}`);
+  }
+  if (target.grpc) args.push('-H', 'te: trailers');
+  else args.push('--h1');
+  const url = `http://127.0.0.1:${target.grpc ? ports.grpc : ports.http}${target.path}`;
+  const run = spawn('h2load', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  run.stdout.on('data', (d) => { out += d; });
+  const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  const bad = lines.find((l) => l.split('\t')[1] !== '200');
+  if (code !== 0 || bad !== undefined || /\b[1-9]\d* (failed|errored)/.test(out)) throw new Error(`h2load ${target.path}: exit ${code}, ${bad ? `a response with HTTP status ${bad.split('\t')[1]}` : out.split('\n').find((l) => l.startsWith('requests:'))}`);
+  for (const l of lines) t.lat.push(Number(l.split('\t')[2]) / 1000);
 }
 
 function summary(t: Tally) {
@@ -122,21 +173,23 @@ function summary(t: Tally) {
 }
 
 // Warm-up: V8 keeps optimizing the server's request path for several seconds of load (about 1,000 functions).
-for (const [name, send] of Object.entries(targets)) await load(send, 16, name.includes('no-op') ? 2000 : WARMUP_S * 1000);
+for (const t of targets) await load(t, 16, t.name.includes('no-op') ? 2000 : WARMUP_S * 1000);
 const rows: { target: string; clients: number; rps: number; p50: number; p99: number; cpuUs: number; ofNoop?: number }[] = [];
-console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, warmed up ${WARMUP_S} s per gradient route; ${SECONDS} s per cell in ${SLICE_S} s slices alternating with its no-op; load generator in this process (HTTP: node:http keep-alive Agent; gRPC: unary calls, one node:http2 session per client)`);
+const how = GENERATOR === 'h2load' ? 'h2load (C; a connection per client, one request in flight; HTTP/1.1 keep-alive, and HTTP/2 for gRPC)'
+  : 'this Node process (HTTP: node:http keep-alive Agent; gRPC: unary calls, one node:http2 session per client)';
+console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, warmed up ${WARMUP_S} s per gradient route; ${SECONDS} s per cell in ${SLICE_S} s slices alternating with its no-op; load generator on the same cores: ${how}`);
 console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op');
 for (const clients of [1, 16, 64]) {
   for (const transport of ['gRPC', 'HTTP']) {
-    const names = Object.keys(targets).filter((n) => n.startsWith(transport));
+    const [gradTarget, noopTarget] = targets.filter((t) => t.name.startsWith(transport));
     // The two alternate in slices, so that a machine that speeds up or slows down meanwhile affects both alike.
     const [g, n] = [tally(), tally()];
     for (let k = 0; k < SECONDS / SLICE_S; k++) {
-      await load(targets[names[1]], clients, SLICE_S * 1000, n);
-      await load(targets[names[0]], clients, SLICE_S * 1000, g);
+      await load(noopTarget, clients, SLICE_S * 1000, n);
+      await load(gradTarget, clients, SLICE_S * 1000, g);
     }
     const [grad, noop] = [summary(g), summary(n)];
-    for (const [name, r] of [[names[0], grad], [names[1], noop]] as const) {
+    for (const [name, r] of [[gradTarget.name, grad], [noopTarget.name, noop]] as const) {
       const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: grad.rps / noop.rps } : {}) };
       rows.push(row);
       console.log(`${name.padEnd(32)}${String(clients).padStart(7)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(3).padStart(9)}${r.p99.toFixed(3).padStart(9)}${r.cpuUs.toFixed(0).padStart(20)}${row.ofNoop ? `${(row.ofNoop * 100).toFixed(0)}%`.padStart(13) : ''}`);
@@ -146,7 +199,7 @@ for (const clients of [1, 16, 64]) {
 const at16 = rows.filter((r) => r.clients === 16 && r.ofNoop !== undefined);
 console.log(`targets at 16 clients (≥ 60% of the no-op rate, p99 ≤ 5 ms): ${at16.map((r) => `${r.target}: ${(r.ofNoop! * 100).toFixed(0)}%, p99 ${r.p99.toFixed(2)} ms ${r.ofNoop! >= 0.6 && r.p99 <= 5 ? 'met' : 'MISSED'}`).join('; ')}`);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, `bench/results/server-${new Date().toISOString().slice(0, 10)}.json`), JSON.stringify({ cores: availableParallelism(), compiled, seconds: SECONDS, rows }, null, 2));
+writeFileSync(join(root, `bench/results/server-${new Date().toISOString().slice(0, 10)}.json`), JSON.stringify({ cores: availableParallelism(), compiled, generator: GENERATOR, seconds: SECONDS, rows }, null, 2));
 sessions.forEach((s) => s.close());
 agent.destroy();
 process.exit(0);
