@@ -1,8 +1,9 @@
 // compile: a graph without control flow as a function of concrete arrays of its input types, for a server that
 // runs one graph many times. Every node's shape rule runs once, here; a run calls each op's forward directly
 // (no tracer, no shape inference), and small real elementwise nodes run as one loop over the op's scalar
-// function with their broadcasting worked out in advance. The results are those of evalGraph, bit for bit:
-// the loops are the ones an op's forward runs for arrays below the native kernels' sizes.
+// function with their broadcasting worked out in advance, into arrays made once where only other such loops
+// read them. The results are those of evalGraph, bit for bit: the loops are the ones an op's forward runs for
+// arrays below the native kernels' sizes.
 import { getOp, type Attrs, type Meta, type OpDef } from '../catalog.js';
 import { checkAbort } from '../cancel.js';
 import { callOp } from '../call.js';
@@ -27,23 +28,30 @@ export function compile(g: Graph): Compiled | null {
   if (g.nodes.some((n) => CONTROL.has(n.op))) return null;
   const metas: (Meta | Meta[])[] = [];
   const metaOf = (r: Ref): Meta => ('node' in r ? pick(metas[r.node], r.index) : 'input' in r ? g.inputs[r.input] : g.constants[r.constant]);
-  const steps: Step[] = [];
+  let nodes: { op: OpDef; gets: Get[]; ins: Meta[]; out: Meta | Meta[]; attrs: Attrs | null; loop: boolean }[];
   try {
-    g.nodes.forEach((node, i) => {
-      const op = getOp(node.op), operands = operandsOf(node.attrs).length, gets = node.inputs.map((r) => getter(g, r));
-      if (operands || op.valueDependent) {
+    nodes = g.nodes.map((node, i) => {
+      const op = getOp(node.op), gets = node.inputs.map((r) => getter(g, r));
+      if (operandsOf(node.attrs).length || op.valueDependent) {
         metas[i] = node.outputs.length === 1 && !op.multi ? node.outputs[0] : node.outputs;
-        steps.push(dynamic(op, gets, operands, node.attrs, node.outputs));
-        return;
+        return { op, gets, ins: [], out: metas[i], attrs: null, loop: false };
       }
-      const attrs = Object.freeze(decodeAttrs(node.attrs, () => undefined)), ins = node.inputs.map(metaOf), out = op.infer(ins, attrs);
-      metas[i] = out;
-      steps.push((!Array.isArray(out) && elementwise(op, gets, ins, out)) || direct(op, gets, attrs, out, node.outputs));
+      const attrs = Object.freeze(decodeAttrs(node.attrs, () => undefined)), ins = node.inputs.map(metaOf), out = metas[i] = op.infer(ins, attrs);
+      return { op, gets, ins, out, attrs, loop: !Array.isArray(out) && loops(op, ins, out) };
     });
   } catch (e) {
     if (e instanceof GraddTypeError || e instanceof GraddRangeError) return null;
     throw e;
   }
+  // A loop's result that only other loops read, during the run, is written into the same array every run.
+  const inner = nodes.map((n) => n.loop);
+  g.outputs.forEach((r) => { if ('node' in r) inner[r.node] = false; });
+  g.nodes.forEach((node, j) => node.inputs.forEach((r) => { if ('node' in r && !nodes[j].loop) inner[r.node] = false; }));
+  const steps = nodes.map(({ op, gets, ins, out, attrs, loop }, i): Step => {
+    const node = g.nodes[i];
+    if (attrs === null) return dynamic(op, gets, operandsOf(node.attrs).length, node.attrs, node.outputs);
+    return loop ? elementwise(op, gets, ins, out as Meta, inner[i]) : direct(op, gets, attrs, out, node.outputs);
+  });
   const outs = g.outputs.map((r) => getter(g, r));
   return (xs) => {
     const env: Slot[] = new Array(steps.length);
@@ -91,27 +99,34 @@ function dynamic(op: OpDef, gets: Get[], operands: number, raw: Graph['nodes'][n
 const asDeclared = (r: Slot, declared: TensorSpec[]): Slot => (Array.isArray(r) ? r.map((v, k) => fit(v, declared[k])) : fit(r, declared[0]));
 const fit = (v: NDArray, s: TensorSpec) => (v.dtype === s.dtype ? v : callOp('astype', [v], { dtype: s.dtype }) as NDArray);
 
-/** A real elementwise node below the native kernels' sizes as one loop over op.scalar, each operand read through
- * its broadcast index map (null where it has the result's shape); undefined where the op's forward does otherwise. */
-function elementwise(op: OpDef, gets: Get[], ins: Meta[], out: Meta): Step | undefined {
-  const f = op.scalar, { shape, dtype } = out, n = sizeOf(shape);
-  if (!f || (dtype !== 'float64' && dtype !== 'float32') || ins.length !== op.arity || ins.some((m) => isComplex(m.dtype))) return undefined;
-  if (n >= (ins.length === 1 ? NATIVE_MIN_UNARY : NATIVE_MIN_BINARY)) return undefined;
-  const strides = cStrides(shape), result = (o: Float64Array | Float32Array) => new NDArray(o, shape, dtype, strides);
+/** Whether a node runs as one loop over op.scalar: a real elementwise op below the native kernels' sizes, whose
+ * forward runs that same loop. */
+function loops(op: OpDef, ins: Meta[], out: Meta): boolean {
+  const { dtype } = out;
+  return !!op.scalar && (dtype === 'float64' || dtype === 'float32') && ins.length === op.arity && !ins.some((m) => isComplex(m.dtype))
+    && sizeOf(out.shape) < (ins.length === 1 ? NATIVE_MIN_UNARY : NATIVE_MIN_BINARY);
+}
+
+/** The loop of a node, each operand read through its broadcast index map (null where it has the result's shape);
+ * `reused`: into one array made here (nothing keeps the result past the run). */
+function elementwise(op: OpDef, gets: Get[], ins: Meta[], out: Meta, reused: boolean): Step {
+  const { shape, dtype } = out, n = sizeOf(shape), f = op.scalar!, strides = cStrides(shape);
+  const kept = reused ? new NDArray(output(dtype, n), shape, dtype, strides) : null;
+  const result = (): NDArray => kept ?? new NDArray(output(dtype, n), shape, dtype, strides);
   if (ins.length === 1) {
     const [x] = gets, f1 = f as (v: number) => number;
     return (env, xs) => {
-      const v = x(env, xs).values(), o = output(dtype, n);
+      const v = x(env, xs).values(), r = result(), o = r.data;
       for (let k = 0; k < n; k++) o[k] = f1(v[k]);
-      return result(o);
+      return r;
     };
   }
   const [a, b] = gets, ia = indexMap(ins[0].shape, shape), ib = indexMap(ins[1].shape, shape), f2 = f as (u: number, v: number) => number;
   return (env, xs) => {
-    const u = a(env, xs).values(), v = b(env, xs).values(), o = output(dtype, n);
+    const u = a(env, xs).values(), v = b(env, xs).values(), r = result(), o = r.data;
     if (ia === null && ib === null) for (let k = 0; k < n; k++) o[k] = f2(u[k], v[k]);
     else for (let k = 0; k < n; k++) o[k] = f2(u[ia === null ? k : ia[k]], v[ib === null ? k : ib[k]]);
-    return result(o);
+    return r;
   };
 }
 

@@ -47,20 +47,20 @@ export function tensorFromProto(msg: Tensor, limits: Partial<WireLimits> = {}, w
   noUnknownFields(msg, where, 'BAD_ARGUMENT');
   const { dtype, shape } = specFromProto(msg, limits.maxElements ?? DEFAULT_WIRE_LIMITS.maxElements, where);
   const n = sizeOf(shape), raw = msg.rawContents, c = msg.contents;
-  const typed = c ? TYPED_FIELDS.filter((f) => c[f].length > 0) : [];
+  const typed = c ? TYPED_FIELDS.filter((f) => c[f].length > 0) : NONE;
   if (c) noUnknownFields(c, `${where}.contents`, 'BAD_ARGUMENT');
-  const needs = `shape ${fmtShape(shape)} of ${msg.datatype}`;
+  const needs = () => `shape ${fmtShape(shape)} of ${msg.datatype}`;
   if (raw.length > 0) {
     if (typed.length) fail('BAD_ARGUMENT', `${where}: both raw_contents and contents.${snake(typed[0])} are set; send one of them`);
     const want = n * components(dtype) * COMPONENT_BYTES[dtype];
-    if (raw.length !== want) fail('BAD_ARGUMENT', `${where}: raw_contents has ${raw.length} bytes; ${needs} needs ${want}`);
+    if (raw.length !== want) fail('BAD_ARGUMENT', `${where}: raw_contents has ${raw.length} bytes; ${needs()} needs ${want}`);
     return withWeak(new NDArray(fromRaw(raw, dtype, where), shape, dtype), msg.weak);
   }
   const field = TYPED[dtype], values = c ? c[field] : [];
   const stray = typed.find((f) => f !== field);
   if (stray) fail('BAD_ARGUMENT', `${where}: a ${msg.datatype} tensor's values go in contents.${snake(field)}, not contents.${snake(stray)}`);
   const want = n * components(dtype);
-  if (values.length !== want) fail('BAD_ARGUMENT', `${where}: contents.${snake(field)} has ${values.length} values and raw_contents is empty; ${needs} needs ${want}`);
+  if (values.length !== want) fail('BAD_ARGUMENT', `${where}: contents.${snake(field)} has ${values.length} values and raw_contents is empty; ${needs()} needs ${want}`);
   const out = allocate(dtype, n);
   if (dtype === 'int64') (values as bigint[]).forEach((v, i) => { out[i] = fromInt64(v, i, where); });
   else if (dtype === 'bool') (values as boolean[]).forEach((v, i) => { out[i] = v ? 1 : 0; });
@@ -69,6 +69,7 @@ export function tensorFromProto(msg: Tensor, limits: Partial<WireLimits> = {}, w
 }
 
 const withWeak = (nd: NDArray, weak: boolean) => { nd.weak = weak; return nd; };
+const NONE: readonly TypedField[] = [];
 
 function toRaw(values: Storage, dtype: DType, where: string): Uint8Array {
   if (LITTLE_ENDIAN && values.byteLength <= SMALL_BYTES && dtype in ELEMENT) return smallToRaw(values, dtype as Scratched);

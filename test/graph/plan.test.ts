@@ -99,10 +99,14 @@ describe('compiled graphs', () => {
     };
     const w = np.array([0.1, -0.2, 0.3]);
     const g = trace((v: any) => { const [value, grad] = valueAndGrad(loss)(v) as any; return [value, grad]; }, w);
-    const [value, grad] = compile(flat(g))!([w]);
+    const run = compile(flat(g))!, [value, grad] = run([w]), kept = Array.from(grad.values());
     const [v0, g0] = valueAndGrad(loss)(w) as [NDArray, NDArray];
     expect(value.item()).toBe(v0.item());
-    expect(Array.from(grad.values())).toEqual(Array.from(g0.values()));
+    expect(kept).toEqual(Array.from(g0.values()));
+    // A second run (its arrays made once are written again) leaves the first run's results as they were.
+    const w2 = np.array([-1, 0.5, 2]), [, grad2] = run([w2]);
+    expect(Array.from(grad.values())).toEqual(kept);
+    expect(Array.from(grad2.values())).toEqual(Array.from((valueAndGrad(loss)(w2) as [NDArray, NDArray])[1].values()));
     // and to central differences of the loss
     const h = 1e-6, fd = [0, 1, 2].map((i) => {
       const e = np.zeros(3).toArray() as number[]; e[i] = h;
