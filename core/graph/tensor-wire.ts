@@ -23,15 +23,11 @@ export function tensorWriters<D extends DescMessage>(schema: D): Writers<D> | nu
   return w as Writers<D> | null;
 }
 
-const zeros = new WeakMap<DescMessage, { zero: object; lists: string[] }>();
-
 /** create(schema, init) for a message of Tensors whose init holds Tensor messages: without reflection (other messages: create). */
 export function tensorMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>): MessageShape<D> {
   if (!tensorWriters(schema)) return create(schema, init);
-  let z = zeros.get(schema);
-  if (!z) zeros.set(schema, z = { zero: create(schema), lists: schema.fields.filter((f) => f.fieldKind === 'list').map((f) => f.localName) });
-  const m: Record<string, unknown> = { ...z.zero, ...init };
-  for (const l of z.lists) if (!(l in (init as object))) m[l] = [];
+  const given = init as Record<string, unknown>, m: Record<string, unknown> = { $typeName: schema.typeName };
+  for (const f of schema.fields) m[f.localName] = given[f.localName] ?? (f.fieldKind === 'list' ? [] : undefined);
   return m as MessageShape<D>;
 }
 
