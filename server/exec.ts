@@ -129,9 +129,13 @@ function sortMaps<T>(v: T): T {
 const graphs = new Map<string, Graph>();
 const GRAPH_CACHE = 256;
 
+/** The graph used last: already last in `graphs`' order, so a run of calls on one model leaves the map alone. */
+let newest = '';
+
 function flat(ref: GraphRef): Graph {
   let ir = graphs.get(ref.hash);
   if (ir) {
+    if (ref.hash === newest) return ir;
     graphs.delete(ref.hash);
   } else {
     const { inputTree: _i, outputTree: _o, ...rest } = graphFromProto(decode(GraphSchema, ref.bytes), wire);
@@ -139,6 +143,7 @@ function flat(ref: GraphRef): Graph {
     if (graphs.size >= GRAPH_CACHE) graphs.delete(graphs.keys().next().value!);
   }
   graphs.set(ref.hash, ir);
+  newest = ref.hash;
   return ir;
 }
 

@@ -184,7 +184,7 @@ const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) 
 
 function readTensor(v: unknown): Tensor | null {
   if (!isObject(v)) return null;
-  const t = { ...EMPTY_TENSOR, shape: [] as bigint[] };
+  const t: Tensor = { $typeName: EMPTY_TENSOR.$typeName, datatype: '', shape: [], rawContents: EMPTY_TENSOR.rawContents, weak: false }; // create()'s fields, in its order
   for (const key in v) {
     const x = v[key];
     switch (key) {

@@ -36,7 +36,8 @@ const EMPTY_TENSOR = create(TensorSchema);
 export function tensorToProto(nd: NDArray, { typed = false } = {}, where = 'tensor'): Tensor {
   const { dtype } = nd, values = nd.values();
   const head = { datatype: DATATYPES[dtype], shape: nd.shape.map(BigInt), weak: nd.weak };
-  if (!typed) return { ...EMPTY_TENSOR, ...head, rawContents: toRaw(values, dtype, where) }; // create()'s result, without its reflection
+  // create()'s result, without its reflection: its fields, in its order
+  if (!typed) return { $typeName: EMPTY_TENSOR.$typeName, datatype: head.datatype, shape: head.shape, rawContents: toRaw(values, dtype, where), weak: head.weak };
   const list = dtype === 'bool' ? Array.from(values, (v) => v !== 0)
     : dtype === 'int64' ? Array.from(values, (v, i) => toInt64(v, i, where)) : Array.from(values);
   return create(TensorSchema, { ...head, contents: { [TYPED[dtype]]: list } });
