@@ -206,6 +206,98 @@ function readTensor(v: unknown): Tensor | null {
   return t;
 }
 
+// ---- reading binary ----
+
+const binaryReaders = new WeakMap<DescMessage, ((bytes: Uint8Array) => unknown) | null>();
+
+/** A reader of the binary encoding of the same messages as tensorReader: the message fromBinary gives, or null
+ * where protobuf-es must read it (unknown fields, typed contents, a string that is not ASCII, anything malformed). */
+export function tensorBinaryReader<D extends DescMessage>(schema: D): ((bytes: Uint8Array) => MessageShape<D> | null) | null {
+  let r = binaryReaders.get(schema);
+  if (r === undefined) binaryReaders.set(schema, r = tensorReader(schema) ? binaryReader(schema, schema.fields.map((f) => kindOf(f)!)) : null);
+  return r as ((bytes: Uint8Array) => MessageShape<D> | null) | null;
+}
+
+/** A cursor over protobuf's wire format; `bad` once anything is not as expected. */
+class Wire {
+  at = 0;
+  bad = false;
+  constructor(readonly b: Uint8Array, readonly end = b.length) {}
+  /** A varint of up to 7 bytes (below 2^49, exact as a number). */
+  varint(): number {
+    let v = 0, scale = 1;
+    for (let k = 0; k < 7 && this.at < this.end; k++) {
+      const byte = this.b[this.at++];
+      v += (byte & 0x7f) * scale;
+      if (byte < 0x80) return v;
+      scale *= 0x80;
+    }
+    this.bad = true;
+    return 0;
+  }
+  /** The next length-delimited field's end. */
+  span(): number {
+    const n = this.varint(), end = this.at + n;
+    if (end > this.end) this.bad = true;
+    return this.bad ? this.at : end;
+  }
+  ascii(): string {
+    const end = this.span();
+    let s = '';
+    for (let i = this.at; i < end; i++) { const c = this.b[i]; if (c > 0x7f) this.bad = true; s += String.fromCharCode(c); }
+    this.at = end;
+    return s;
+  }
+  /** A repeated varint field, packed (wire type 2) or one element (0), into out. */
+  varints(wireType: number, out: (v: number) => void): void {
+    if (wireType === 0) { out(this.varint()); return; }
+    if (wireType !== 2) { this.bad = true; return; }
+    const end = this.span();
+    while (this.at < end && !this.bad) out(this.varint());
+  }
+}
+
+function binaryReader(schema: DescMessage, kinds: Kind[]): (bytes: Uint8Array) => unknown {
+  const all = schema.fields.map((f, k) => ({ name: f.localName, kind: kinds[k] })), fields = new Map(schema.fields.map((f, k) => [f.number, all[k]]));
+  return (bytes) => {
+    const w = new Wire(bytes), m: Record<string, unknown> = { $typeName: schema.typeName };
+    for (const { name, kind } of all) m[name] = kind === 'tensors' || kind === 'uint32s' ? [] : kind === 'string' ? '' : kind === 'uint32' ? 0 : undefined;
+    while (w.at < w.end && !w.bad) {
+      const tag = w.varint(), f = fields.get(Math.floor(tag / 8)), wireType = tag & 7;
+      if (!f) return null;
+      switch (f.kind) {
+        case 'string': if (wireType !== 2) return null; m[f.name] = w.ascii(); break;
+        case 'uint32': { if (wireType !== 0) return null; const v = w.varint(); if (v > 0xffffffff) return null; m[f.name] = v; break; }
+        case 'uint32s': w.varints(wireType, (v) => { if (v > 0xffffffff) w.bad = true; (m[f.name] as number[]).push(v); }); break;
+        case 'tensor': case 'tensors': {
+          if (wireType !== 2 || (f.kind === 'tensor' && m[f.name] !== undefined)) return null; // a repeated singular message merges: protobuf-es's job
+          const end = w.span(), t = binaryTensor(new Wire(bytes, end), w.at);
+          if (!t) return null;
+          w.at = end;
+          if (f.kind === 'tensor') m[f.name] = t; else (m[f.name] as Tensor[]).push(t);
+        }
+      }
+    }
+    return w.bad ? null : m;
+  };
+}
+
+function binaryTensor(w: Wire, from: number): Tensor | null {
+  w.at = from;
+  const t: Tensor = { $typeName: EMPTY_TENSOR.$typeName, datatype: '', shape: [], rawContents: EMPTY_TENSOR.rawContents, weak: false }; // create()'s fields, in its order
+  while (w.at < w.end && !w.bad) {
+    const tag = w.varint(), wireType = tag & 7;
+    switch (Math.floor(tag / 8)) {
+      case 1: if (wireType !== 2) return null; t.datatype = w.ascii(); break;
+      case 2: w.varints(wireType, (d) => t.shape.push(BigInt(d))); break;
+      case 4: { if (wireType !== 2) return null; const end = w.span(); t.rawContents = w.b.subarray(w.at, end); w.at = end; break; }
+      case 5: if (wireType !== 0) return null; t.weak = w.varint() !== 0; break;
+      default: return null; // typed contents, unknown fields
+    }
+  }
+  return w.bad ? null : t;
+}
+
 // ---- base64 ----
 // Node's Buffer costs more than a small tensor's characters: up to SMALL bytes go through these loops.
 

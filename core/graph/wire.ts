@@ -11,7 +11,7 @@ import { fail, fmtShape, type ErrorCode } from '../errors.js';
 import { MAX_ELEMENTS, NDArray, sizeOf } from '../ndarray.js';
 import type { AttrValue, Graph, Node, Ref, TensorSpec } from './ir.js';
 import * as pb from './gen/gradd/v1/graph_pb.js';
-import { tensorReader, tensorWriters } from './tensor-wire.js';
+import { tensorBinaryReader, tensorReader, tensorWriters } from './tensor-wire.js';
 import { TensorSchema, type Tensor, type TensorSpec as TensorSpecMsg } from './gen/gradd/v1/tensor_pb.js';
 
 export const DATATYPES = { bool: 'BOOL', int32: 'INT32', int64: 'INT64', float32: 'FP32', float64: 'FP64', complex128: 'C128' } as const satisfies Record<DType, string>;
@@ -352,7 +352,8 @@ export const encode = <D extends DescMessage>(schema: D, msg: MessageShape<D>): 
 
 /** Binary protobuf decoding; any malformed input is a BAD_ARGUMENT error. A Node Buffer is read as a plain Uint8Array, so bytes fields are too. */
 export function decode<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageShape<D> {
-  try { return fromBinary(schema, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)); } catch (e) {
+  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try { return tensorBinaryReader(schema)?.(plain) ?? fromBinary(schema, plain); } catch (e) {
     fail('BAD_ARGUMENT', `cannot decode ${bytes.length} bytes as ${schema.typeName}: ${(e as Error).message}`);
   }
 }

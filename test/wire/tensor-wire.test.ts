@@ -1,13 +1,13 @@
 // The gradient RPCs' messages read and written without reflection (core/graph/tensor-wire.ts): the same
-// messages as protobuf-es's fromJson, the same bytes as its toBinary and the same text as JSON.stringify of
-// its toJson, on random messages of every such request and response, and protobuf-es's own results wherever
-// the JSON or a tensor is not in the plain form.
-import { create, fromJson as pbFromJson, toBinary, toJson, type DescMessage } from '@bufbuild/protobuf';
+// messages as protobuf-es's fromJson and fromBinary, the same bytes as its toBinary and the same text as
+// JSON.stringify of its toJson, on random messages of every such request and response, and protobuf-es's own
+// results wherever the JSON, the bytes or a tensor is not in the plain form.
+import { create, fromBinary, fromJson as pbFromJson, toBinary, toJson, type DescMessage } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import * as g from '../../core/graph/gen/gradd/v1/gradient_pb.js';
 import { TensorSchema, type Tensor } from '../../core/graph/gen/gradd/v1/tensor_pb.js';
-import { tensorMessage, tensorReader, tensorWriters } from '../../core/graph/tensor-wire.js';
-import { encode, fromJson, toJsonString } from '../../core/graph/wire.js';
+import { tensorBinaryReader, tensorMessage, tensorReader, tensorWriters } from '../../core/graph/tensor-wire.js';
+import { decode, encode, fromJson, toJsonString } from '../../core/graph/wire.js';
 import { rng } from '../helpers/fd.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -136,4 +136,52 @@ describe('requests read from JSON', () => {
       expect(() => fromJson(g.ValueAndGradRequestSchema, json as never)).toThrow(/^not a valid JSON gradd\.v1\.ValueAndGradRequest: /);
     }
   });
+});
+
+describe('messages read from binary', () => {
+  const readable = schemas.filter((s) => tensorReader(s));
+  const r = rng(13);
+  const int = (n: number) => Math.floor(r() * n);
+  const tensor = () => create(TensorSchema, {
+    datatype: ['FP64', 'INT32', 'BOOL', ''][int(4)], shape: Array.from({ length: int(4) }, () => BigInt([0, 3, 127, 128, 300, 2 ** 21, 2 ** 40][int(7)])),
+    rawContents: Uint8Array.from({ length: [0, 1, 8, 127, 128, 300][int(6)] }, () => int(256)), weak: r() < 0.3,
+  });
+  const random = (schema: DescMessage) => create(schema, Object.fromEntries(schema.fields.filter(() => r() < 0.85).map((f) => [f.localName,
+    f.fieldKind === 'scalar' ? (f.scalar === 9 ? `model-${int(1e6)}` : int(2) ? int(5) : 2 ** 32 - 1 - int(3))
+      : f.fieldKind === 'list' && f.listKind === 'scalar' ? Array.from({ length: int(4) }, () => (int(2) ? int(300) : 2 ** 32 - 1))
+        : f.fieldKind === 'list' ? Array.from({ length: int(4) }, tensor) : tensor()])) as never);
+
+  for (const schema of readable) {
+    it(`${schema.name}: the message fromBinary gives, from 200 random encodings`, () => {
+      for (let k = 0; k < 200; k++) {
+        const bytes = toBinary(schema, random(schema));
+        const fast = tensorBinaryReader(schema)!(bytes);
+        expect(fast).not.toBeNull();
+        expect(fast).toEqual(fromBinary(schema, bytes));
+      }
+    });
+  }
+
+  // ValueAndGradRequest by hand: model_id = 1, inputs = 2, argnums = 3, output = 4; a Tensor's shape = 2, raw_contents = 4.
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+  const cases: [string, Uint8Array, boolean][] = [
+    ['argnums unpacked, shape unpacked', bytes(0x18, 1, 0x18, 0, 0x12, 6, 0x0a, 2, 0x46, 0x50, 0x10, 3), true],
+    ['an unknown field', bytes(0x0a, 1, 0x6d, 0x48, 5), false],
+    ['a known field with the wrong wire type', bytes(0x20, 1, 0x0a, 1, 0x6d, 0x25, 1, 0, 0, 0), false],
+    ['a truncated tensor', bytes(0x12, 9, 0x0a, 2, 0x46, 0x50), false],
+    ['a model id that is not ASCII', bytes(0x0a, 2, 0xc3, 0xa9), false],
+    ['typed contents', bytes(0x12, 4, 0x1a, 2, 0x3a, 0), false],
+    ['a uint32 in ten bytes (a negative int32)', bytes(0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), false],
+  ];
+  for (const [what, b, plain] of cases) {
+    it(`${what}: ${plain ? 'read here' : 'left to protobuf-es'}, with protobuf-es's result or error`, () => {
+      const fast = tensorBinaryReader(g.ValueAndGradRequestSchema)!(b);
+      expect(fast === null).toBe(!plain);
+      let want: unknown, error = '';
+      try { want = fromBinary(g.ValueAndGradRequestSchema, b); } catch (e) { error = (e as Error).message; }
+      if (error) expect(() => decode(g.ValueAndGradRequestSchema, b)).toThrow(error);
+      else expect(decode(g.ValueAndGradRequestSchema, b)).toEqual(want);
+      if (plain) expect(fast).toEqual(want);
+    });
+  }
 });
