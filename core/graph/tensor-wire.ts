@@ -150,13 +150,20 @@ export function tensorReader<D extends DescMessage>(schema: D): ((json: unknown)
   return r as ((json: unknown) => MessageShape<D> | null) | null;
 }
 
+type Field = { name: string; kind: Kind };
+
+/** create(schema)'s message, its fields in order: both readers start from it, so their messages share one shape. */
+function empty(typeName: string, all: Field[]): Record<string, unknown> {
+  const m: Record<string, unknown> = { $typeName: typeName };
+  for (const { name, kind } of all) m[name] = kind === 'tensors' || kind === 'uint32s' ? [] : kind === 'string' ? '' : kind === 'uint32' ? 0 : undefined;
+  return m;
+}
+
 function reader(schema: DescMessage, kinds: Kind[]): (json: unknown) => unknown {
-  const zero = create(schema), byName = new Map(schema.fields.map((f, k) => [f.jsonName, { name: f.localName, kind: kinds[k] }]));
-  const lists = schema.fields.filter((f) => f.fieldKind === 'list').map((f) => f.localName);
+  const all = schema.fields.map((f, k): Field => ({ name: f.localName, kind: kinds[k] })), byName = new Map(schema.fields.map((f, k) => [f.jsonName, all[k]]));
   return (json) => {
     if (!isObject(json)) return null;
-    const m: Record<string, unknown> = { ...zero };
-    for (const l of lists) m[l] = [];
+    const m = empty(schema.typeName, all);
     for (const key in json) {
       const f = byName.get(key), v = json[key];
       if (!f) return null;
@@ -178,13 +185,15 @@ function reader(schema: DescMessage, kinds: Kind[]): (json: unknown) => unknown 
 }
 
 const EMPTY_TENSOR = create(TensorSchema), BASE64 = /^[A-Za-z0-9+/]*={0,2}$/, DIM = /^(0|[1-9][0-9]{0,14})$/;
+/** create(TensorSchema): its fields, in its order. */
+const emptyTensor = (): Tensor => ({ $typeName: EMPTY_TENSOR.$typeName, datatype: '', shape: [], rawContents: EMPTY_TENSOR.rawContents, weak: false });
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isUint32 = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && DIM.test(d) ? BigInt(d) : null);
 
 function readTensor(v: unknown): Tensor | null {
   if (!isObject(v)) return null;
-  const t: Tensor = { $typeName: EMPTY_TENSOR.$typeName, datatype: '', shape: [], rawContents: EMPTY_TENSOR.rawContents, weak: false }; // create()'s fields, in its order
+  const t = emptyTensor();
   for (const key in v) {
     const x = v[key];
     switch (key) {
@@ -258,10 +267,9 @@ class Wire {
 }
 
 function binaryReader(schema: DescMessage, kinds: Kind[]): (bytes: Uint8Array) => unknown {
-  const all = schema.fields.map((f, k) => ({ name: f.localName, kind: kinds[k] })), fields = new Map(schema.fields.map((f, k) => [f.number, all[k]]));
+  const all = schema.fields.map((f, k): Field => ({ name: f.localName, kind: kinds[k] })), fields = new Map(schema.fields.map((f, k) => [f.number, all[k]]));
   return (bytes) => {
-    const w = new Wire(bytes), m: Record<string, unknown> = { $typeName: schema.typeName };
-    for (const { name, kind } of all) m[name] = kind === 'tensors' || kind === 'uint32s' ? [] : kind === 'string' ? '' : kind === 'uint32' ? 0 : undefined;
+    const w = new Wire(bytes), m = empty(schema.typeName, all);
     while (w.at < w.end && !w.bad) {
       const tag = w.varint(), f = fields.get(Math.floor(tag / 8)), wireType = tag & 7;
       if (!f) return null;
@@ -284,7 +292,7 @@ function binaryReader(schema: DescMessage, kinds: Kind[]): (bytes: Uint8Array) =
 
 function binaryTensor(w: Wire, from: number): Tensor | null {
   w.at = from;
-  const t: Tensor = { $typeName: EMPTY_TENSOR.$typeName, datatype: '', shape: [], rawContents: EMPTY_TENSOR.rawContents, weak: false }; // create()'s fields, in its order
+  const t = emptyTensor();
   while (w.at < w.end && !w.bad) {
     const tag = w.varint(), wireType = tag & 7;
     switch (Math.floor(tag / 8)) {
