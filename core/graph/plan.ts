@@ -28,16 +28,16 @@ export function compile(g: Graph): Compiled | null {
   if (g.nodes.some((n) => CONTROL.has(n.op))) return null;
   const metas: (Meta | Meta[])[] = [];
   const metaOf = (r: Ref): Meta => ('node' in r ? pick(metas[r.node], r.index) : 'input' in r ? g.inputs[r.input] : g.constants[r.constant]);
-  let nodes: { op: OpDef; gets: Get[]; ins: Meta[]; out: Meta | Meta[]; attrs: Attrs | null; loop: boolean }[];
+  let nodes: { op: OpDef; gets: Get[]; ins: Meta[]; out: Meta | Meta[]; attrs: Attrs | null; operands: number; loop: boolean }[];
   try {
     nodes = g.nodes.map((node, i) => {
-      const op = getOp(node.op), gets = node.inputs.map((r) => getter(g, r));
-      if (operandsOf(node.attrs).length || op.valueDependent) {
+      const op = getOp(node.op), gets = node.inputs.map((r) => getter(g, r)), operands = operandsOf(node.attrs).length;
+      if (operands || op.valueDependent) {
         metas[i] = node.outputs.length === 1 && !op.multi ? node.outputs[0] : node.outputs;
-        return { op, gets, ins: [], out: metas[i], attrs: null, loop: false };
+        return { op, gets, ins: [], out: metas[i], attrs: null, operands, loop: false };
       }
       const attrs = Object.freeze(decodeAttrs(node.attrs, () => undefined)), ins = node.inputs.map(metaOf), out = metas[i] = op.infer(ins, attrs);
-      return { op, gets, ins, out, attrs, loop: !Array.isArray(out) && loops(op, ins, out) };
+      return { op, gets, ins, out, attrs, operands, loop: !Array.isArray(out) && loops(op, ins, out) };
     });
   } catch (e) {
     if (e instanceof GraddTypeError || e instanceof GraddRangeError) return null;
@@ -47,9 +47,9 @@ export function compile(g: Graph): Compiled | null {
   const inner = nodes.map((n) => n.loop);
   g.outputs.forEach((r) => { if ('node' in r) inner[r.node] = false; });
   g.nodes.forEach((node, j) => node.inputs.forEach((r) => { if ('node' in r && !nodes[j].loop) inner[r.node] = false; }));
-  const steps = nodes.map(({ op, gets, ins, out, attrs, loop }, i): Step => {
+  const steps = nodes.map(({ op, gets, ins, out, attrs, operands, loop }, i): Step => {
     const node = g.nodes[i];
-    if (attrs === null) return dynamic(op, gets, operandsOf(node.attrs).length, node.attrs, node.outputs);
+    if (attrs === null) return dynamic(op, gets, operands, node.attrs, node.outputs);
     return loop ? elementwise(op, gets, ins, out as Meta, inner[i]) : direct(op, gets, attrs, out, node.outputs);
   });
   const outs = g.outputs.map((r) => getter(g, r));

@@ -1,9 +1,9 @@
 // The gradient RPCs speak in Tensors: their requests are ids, input selections and lists of tensors, their
 // responses (ValueAndGradResponse: value, grads) nothing but tensors. Those messages are read from JSON and
-// written to binary and JSON here, without protobuf-es's reflection, which cost more than a small gradient:
-// the same messages as its fromJson, the same bytes as its toBinary, the same text as JSON.stringify of its
-// toJson. Anything else (typed contents, numbers as strings, field names in snake case, unknown fields, null)
-// is left to protobuf-es (null), which reads it or says what is wrong with it.
+// binary and written to both here, without protobuf-es's reflection, which cost more than a small gradient:
+// the same messages as its fromJson and fromBinary, the same bytes as its toBinary, the same text as
+// JSON.stringify of its toJson. Anything else (typed contents, numbers as strings, field names in snake case,
+// unknown fields, null, malformed bytes) is left to protobuf-es (null), which reads it or says what is wrong.
 import { create, ScalarType, type DescField, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { TensorSchema, type Tensor } from './gen/gradd/v1/tensor_pb.js';
 
@@ -31,34 +31,27 @@ export function tensorMessage<D extends DescMessage>(schema: D, init: MessageIni
   return m as MessageShape<D>;
 }
 
-const isTensorList = (schema: DescMessage) => schema.fields.length > 0 && schema.fields.every((f) =>
-  (f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message')) && f.message.typeName === TENSOR);
+const isTensorList = (schema: DescMessage) => schema.fields.length > 0 && schema.fields.every(isTensor);
 
 function writers(fields: readonly DescField[]): Writers<DescMessage> {
   return {
     binary(m) {
       const msg = m as unknown as Record<string, undefined | Tensor | Tensor[]> & Unknown;
       if (msg.$unknown?.length) return null;
-      const tags: number[] = [], chunks: Uint8Array[] = [];
+      const tensors: { tag: number; t: Tensor; size: number; shapeLen: number }[] = [];
       let n = 0;
       for (const f of fields) {
         const v = msg[f.localName], tag = (f.number << 3) | 2;
         for (const t of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
           if (!plain(t)) return null;
-          const c = tensorBytes(t);
-          tags.push(tag);
-          chunks.push(c);
-          n += varintSize(tag) + varintSize(c.length) + c.length;
+          const shapeLen = t.shape.reduce((s, d) => s + varintSize(Number(d)), 0), size = tensorSize(t, shapeLen);
+          tensors.push({ tag, t, size, shapeLen });
+          n += varintSize(tag) + varintSize(size) + size;
         }
       }
       const out = new Uint8Array(n);
       let at = 0;
-      chunks.forEach((c, k) => {
-        at = varint(out, at, tags[k]);
-        at = varint(out, at, c.length);
-        out.set(c, at);
-        at += c.length;
-      });
+      for (const { tag, t, size, shapeLen } of tensors) at = writeTensor(out, varint(out, varint(out, at, tag), size), t, shapeLen);
       return out;
     },
     json(m) {
@@ -79,16 +72,18 @@ function writers(fields: readonly DescField[]): Writers<DescMessage> {
 }
 
 type Unknown = { $unknown?: unknown[] };
+type Kind = 'string' | 'uint32' | 'uint32s' | 'tensor' | 'tensors';
+const isTensor = (f: DescField) => (f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message')) && f.message.typeName === TENSOR;
 const plain = (t: Tensor) => !t.contents && !t.$unknown?.length && DATATYPE.test(t.datatype) && t.shape.every((d) => d >= 0n && d <= MAX_SAFE);
 
 // gradd.v1.Tensor: datatype = 1 (string), shape = 2 (packed int64), raw_contents = 4 (bytes), weak = 5 (bool);
-// proto3 leaves out empty and false fields.
-function tensorBytes(t: Tensor): Uint8Array {
-  const dt = t.datatype, shapeLen = t.shape.reduce((s, d) => s + varintSize(Number(d)), 0), raw = t.rawContents;
-  const n = (dt.length ? 2 + dt.length : 0) + (t.shape.length ? 1 + varintSize(shapeLen) + shapeLen : 0)
-    + (raw.length ? 1 + varintSize(raw.length) + raw.length : 0) + (t.weak ? 2 : 0);
-  const out = new Uint8Array(n);
-  let at = 0;
+// proto3 leaves out empty and false fields. shapeLen: the packed shape's bytes.
+const tensorSize = (t: Tensor, shapeLen: number) => (t.datatype.length ? 2 + t.datatype.length : 0)
+  + (t.shape.length ? 1 + varintSize(shapeLen) + shapeLen : 0) + (t.rawContents.length ? 1 + varintSize(t.rawContents.length) + t.rawContents.length : 0) + (t.weak ? 2 : 0);
+
+/** Writes t's encoding at `at`; where it ends. */
+function writeTensor(out: Uint8Array, at: number, t: Tensor, shapeLen: number): number {
+  const dt = t.datatype, raw = t.rawContents;
   if (dt.length) {
     out[at++] = 0x0a;
     out[at++] = dt.length; // a few ASCII letters and digits (DATATYPE)
@@ -106,7 +101,7 @@ function tensorBytes(t: Tensor): Uint8Array {
     at += raw.length;
   }
   if (t.weak) { out[at++] = 0x28; out[at++] = 1; }
-  return out;
+  return at;
 }
 
 function tensorJson(t: Tensor): string {
@@ -128,13 +123,25 @@ function varint(out: Uint8Array, at: number, v: number): number {
 
 // ---- reading JSON ----
 
-type Kind = 'string' | 'uint32' | 'uint32s' | 'tensor' | 'tensors';
-const isTensor = (f: DescField) => (f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message')) && f.message.typeName === TENSOR;
 
 function kindOf(f: DescField): Kind | null {
   if (isTensor(f)) return f.fieldKind === 'list' ? 'tensors' : 'tensor';
   if (f.fieldKind === 'scalar') return f.scalar === ScalarType.STRING ? 'string' : f.scalar === ScalarType.UINT32 ? 'uint32' : null;
   return f.fieldKind === 'list' && f.listKind === 'scalar' && f.scalar === ScalarType.UINT32 ? 'uint32s' : null;
+}
+
+type Field = { name: string; kind: Kind };
+const layouts = new WeakMap<DescMessage, Field[] | null>();
+
+/** The fields of a message of strings, uint32s and Tensors (with at least one Tensor field), by kind; null for any other message. */
+function layout(schema: DescMessage): Field[] | null {
+  let l = layouts.get(schema);
+  if (l === undefined) {
+    const kinds = schema.fields.map(kindOf);
+    layouts.set(schema, l = kinds.some((k) => k === 'tensor' || k === 'tensors') && kinds.every((k) => k !== null)
+      ? schema.fields.map((f, i) => ({ name: f.localName, kind: kinds[i]! })) : null);
+  }
+  return l;
 }
 
 const readers = new WeakMap<DescMessage, ((json: unknown) => unknown) | null>();
@@ -143,14 +150,9 @@ const readers = new WeakMap<DescMessage, ((json: unknown) => unknown) | null>();
  * the message, or null where protobuf-es must read it; null for any other message. */
 export function tensorReader<D extends DescMessage>(schema: D): ((json: unknown) => MessageShape<D> | null) | null {
   let r = readers.get(schema);
-  if (r === undefined) {
-    const kinds = schema.fields.map(kindOf);
-    readers.set(schema, r = kinds.some((k) => k === 'tensor' || k === 'tensors') && kinds.every((k) => k !== null) ? reader(schema, kinds as Kind[]) : null);
-  }
+  if (r === undefined) { const all = layout(schema); readers.set(schema, r = all && reader(schema, all)); }
   return r as ((json: unknown) => MessageShape<D> | null) | null;
 }
-
-type Field = { name: string; kind: Kind };
 
 /** create(schema)'s message, its fields in order: both readers start from it, so their messages share one shape. */
 function empty(typeName: string, all: Field[]): Record<string, unknown> {
@@ -159,8 +161,8 @@ function empty(typeName: string, all: Field[]): Record<string, unknown> {
   return m;
 }
 
-function reader(schema: DescMessage, kinds: Kind[]): (json: unknown) => unknown {
-  const all = schema.fields.map((f, k): Field => ({ name: f.localName, kind: kinds[k] })), byName = new Map(schema.fields.map((f, k) => [f.jsonName, all[k]]));
+function reader(schema: DescMessage, all: Field[]): (json: unknown) => unknown {
+  const byName = new Map(schema.fields.map((f, k) => [f.jsonName, all[k]]));
   return (json) => {
     if (!isObject(json)) return null;
     const m = empty(schema.typeName, all);
@@ -184,9 +186,10 @@ function reader(schema: DescMessage, kinds: Kind[]): (json: unknown) => unknown 
   };
 }
 
-const EMPTY_TENSOR = create(TensorSchema), BASE64 = /^[A-Za-z0-9+/]*={0,2}$/, DIM = /^(0|[1-9][0-9]{0,14})$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/, DIM = /^(0|[1-9][0-9]{0,14})$/;
 /** create(TensorSchema): its fields, in its order. */
-const emptyTensor = (): Tensor => ({ $typeName: EMPTY_TENSOR.$typeName, datatype: '', shape: [], rawContents: EMPTY_TENSOR.rawContents, weak: false });
+export const emptyTensor = (): Tensor => ({ $typeName: TensorSchema.typeName, datatype: '', shape: [], rawContents: NO_BYTES, weak: false });
+const NO_BYTES = new Uint8Array(0);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isUint32 = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && DIM.test(d) ? BigInt(d) : null);
@@ -223,7 +226,7 @@ const binaryReaders = new WeakMap<DescMessage, ((bytes: Uint8Array) => unknown) 
  * where protobuf-es must read it (unknown fields, typed contents, a string that is not ASCII, anything malformed). */
 export function tensorBinaryReader<D extends DescMessage>(schema: D): ((bytes: Uint8Array) => MessageShape<D> | null) | null {
   let r = binaryReaders.get(schema);
-  if (r === undefined) binaryReaders.set(schema, r = tensorReader(schema) ? binaryReader(schema, schema.fields.map((f) => kindOf(f)!)) : null);
+  if (r === undefined) { const all = layout(schema); binaryReaders.set(schema, r = all && binaryReader(schema, all)); }
   return r as ((bytes: Uint8Array) => MessageShape<D> | null) | null;
 }
 
@@ -266,8 +269,8 @@ class Wire {
   }
 }
 
-function binaryReader(schema: DescMessage, kinds: Kind[]): (bytes: Uint8Array) => unknown {
-  const all = schema.fields.map((f, k): Field => ({ name: f.localName, kind: kinds[k] })), fields = new Map(schema.fields.map((f, k) => [f.number, all[k]]));
+function binaryReader(schema: DescMessage, all: Field[]): (bytes: Uint8Array) => unknown {
+  const fields = new Map(schema.fields.map((f, k) => [f.number, all[k]]));
   return (bytes) => {
     const w = new Wire(bytes), m = empty(schema.typeName, all);
     while (w.at < w.end && !w.bad) {

@@ -11,7 +11,7 @@ import { fail, fmtShape, type ErrorCode } from '../errors.js';
 import { MAX_ELEMENTS, NDArray, sizeOf } from '../ndarray.js';
 import type { AttrValue, Graph, Node, Ref, TensorSpec } from './ir.js';
 import * as pb from './gen/gradd/v1/graph_pb.js';
-import { tensorBinaryReader, tensorReader, tensorWriters } from './tensor-wire.js';
+import { emptyTensor, tensorBinaryReader, tensorReader, tensorWriters } from './tensor-wire.js';
 import { TensorSchema, type Tensor, type TensorSpec as TensorSpecMsg } from './gen/gradd/v1/tensor_pb.js';
 
 export const DATATYPES = { bool: 'BOOL', int32: 'INT32', int64: 'INT64', float32: 'FP32', float64: 'FP64', complex128: 'C128' } as const satisfies Record<DType, string>;
@@ -30,17 +30,17 @@ export const DEFAULT_WIRE_LIMITS: WireLimits = { maxElements: MAX_ELEMENTS, maxN
 
 // ---- tensors ----
 
-const EMPTY_TENSOR = create(TensorSchema);
-
 /** An NDArray as a Tensor message: raw little-endian bytes (exact bit for bit), or the typed contents fields a JSON client reads. */
 export function tensorToProto(nd: NDArray, { typed = false } = {}, where = 'tensor'): Tensor {
   const { dtype } = nd, values = nd.values();
-  const head = { datatype: DATATYPES[dtype], shape: nd.shape.map(BigInt), weak: nd.weak };
-  // create()'s result, without its reflection: its fields, in its order
-  if (!typed) return { $typeName: EMPTY_TENSOR.$typeName, datatype: head.datatype, shape: head.shape, rawContents: toRaw(values, dtype, where), weak: head.weak };
+  const t = emptyTensor(); // create()'s result, without its reflection
+  t.datatype = DATATYPES[dtype];
+  t.shape = nd.shape.map(BigInt);
+  t.weak = nd.weak;
+  if (!typed) { t.rawContents = toRaw(values, dtype, where); return t; }
   const list = dtype === 'bool' ? Array.from(values, (v) => v !== 0)
     : dtype === 'int64' ? Array.from(values, (v, i) => toInt64(v, i, where)) : Array.from(values);
-  return create(TensorSchema, { ...head, contents: { [TYPED[dtype]]: list } });
+  return create(TensorSchema, { datatype: t.datatype, shape: t.shape, weak: t.weak, contents: { [TYPED[dtype]]: list } });
 }
 
 /** A Tensor message as an NDArray; raw_contents wins when non-empty (and then the typed contents must be empty). */
