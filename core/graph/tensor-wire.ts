@@ -14,14 +14,20 @@ interface Writers<D extends DescMessage> {
   json(m: MessageShape<D>): string | null;
 }
 
-const made = new WeakMap<DescMessage, Writers<DescMessage> | null>();
+/** What `make` gives for a schema, made once per schema (every lookup below). */
+function perSchema<V>(make: (schema: DescMessage) => V): (schema: DescMessage) => V {
+  const cache = new WeakMap<DescMessage, { v: V }>();
+  return (schema) => {
+    let c = cache.get(schema);
+    if (!c) cache.set(schema, c = { v: make(schema) });
+    return c.v;
+  };
+}
+
+const writersOf = perSchema((schema) => (isTensorList(schema) ? writers(schema.fields) : null));
 
 /** Writers for a message whose fields are all Tensors (singular or repeated); null for any other message. */
-export function tensorWriters<D extends DescMessage>(schema: D): Writers<D> | null {
-  let w = made.get(schema);
-  if (w === undefined) made.set(schema, w = isTensorList(schema) ? writers(schema.fields) : null);
-  return w as Writers<D> | null;
-}
+export const tensorWriters = <D extends DescMessage>(schema: D) => writersOf(schema) as Writers<D> | null;
 
 /** create(schema, init) for a message of Tensors whose init holds Tensor messages: without reflection (other messages: create). */
 export function tensorMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>): MessageShape<D> {
@@ -131,28 +137,19 @@ function kindOf(f: DescField): Kind | null {
 }
 
 type Field = { name: string; kind: Kind };
-const layouts = new WeakMap<DescMessage, Field[] | null>();
 
 /** The fields of a message of strings, uint32s and Tensors (with at least one Tensor field), by kind; null for any other message. */
-function layout(schema: DescMessage): Field[] | null {
-  let l = layouts.get(schema);
-  if (l === undefined) {
-    const kinds = schema.fields.map(kindOf);
-    layouts.set(schema, l = kinds.some((k) => k === 'tensor' || k === 'tensors') && kinds.every((k) => k !== null)
-      ? schema.fields.map((f, i) => ({ name: f.localName, kind: kinds[i]! })) : null);
-  }
-  return l;
-}
+const layout = perSchema((schema): Field[] | null => {
+  const kinds = schema.fields.map(kindOf);
+  return kinds.some((k) => k === 'tensor' || k === 'tensors') && kinds.every((k) => k !== null)
+    ? schema.fields.map((f, i) => ({ name: f.localName, kind: kinds[i]! })) : null;
+});
 
-const readers = new WeakMap<DescMessage, ((json: unknown) => unknown) | null>();
+const readerOf = perSchema((schema) => { const all = layout(schema); return all && reader(schema, all); });
 
 /** A reader of the canonical JSON of a message of strings, uint32s and Tensors (the gradient RPCs' requests):
  * the message, or null where protobuf-es must read it; null for any other message. */
-export function tensorReader<D extends DescMessage>(schema: D): ((json: unknown) => MessageShape<D> | null) | null {
-  let r = readers.get(schema);
-  if (r === undefined) { const all = layout(schema); readers.set(schema, r = all && reader(schema, all)); }
-  return r as ((json: unknown) => MessageShape<D> | null) | null;
-}
+export const tensorReader = <D extends DescMessage>(schema: D) => readerOf(schema) as ((json: unknown) => MessageShape<D> | null) | null;
 
 /** create(schema)'s message, its fields in order: both readers start from it, so their messages share one shape. */
 function empty(typeName: string, all: Field[]): Record<string, unknown> {
@@ -220,15 +217,11 @@ function readTensor(v: unknown): Tensor | null {
 
 // ---- reading binary ----
 
-const binaryReaders = new WeakMap<DescMessage, ((bytes: Uint8Array) => unknown) | null>();
+const binaryReaderOf = perSchema((schema) => { const all = layout(schema); return all && binaryReader(schema, all); });
 
 /** A reader of the binary encoding of the same messages as tensorReader: the message fromBinary gives, or null
  * where protobuf-es must read it (unknown fields, typed contents, a string that is not ASCII, anything malformed). */
-export function tensorBinaryReader<D extends DescMessage>(schema: D): ((bytes: Uint8Array) => MessageShape<D> | null) | null {
-  let r = binaryReaders.get(schema);
-  if (r === undefined) { const all = layout(schema); binaryReaders.set(schema, r = all && binaryReader(schema, all)); }
-  return r as ((bytes: Uint8Array) => MessageShape<D> | null) | null;
-}
+export const tensorBinaryReader = <D extends DescMessage>(schema: D) => binaryReaderOf(schema) as ((bytes: Uint8Array) => MessageShape<D> | null) | null;
 
 /** A cursor over protobuf's wire format; `bad` once anything is not as expected. */
 class Wire {
