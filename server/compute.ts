@@ -47,22 +47,33 @@ export class Compute {
     this.pool = new Piscina({ ...common, minThreads: cfg.workers, maxThreads: cfg.workers });
     this.tapeThread = new Piscina({ ...common, minThreads: 1, maxThreads: 1 });
     configure(cfg.limits);
+    metrics.computationsRunning = () => this.running;
     native()?.setThreads(cfg.blasThreads);
   }
 
   get active(): number { return this.running; }
 
-  async run(task: Task, lane: Lane, opts: RunOptions): Promise<Ok> {
+  /** A task's result: at once where it runs inline, else a promise. */
+  run(task: Task, lane: Lane, opts: RunOptions): Ok | Promise<Ok> {
     if (this.running >= this.cfg.limits.maxConcurrent)
       fail('QUOTA_EXCEEDED', `${this.running} computations are running or queued, the server's limit (maxConcurrent); retry later`);
     const { ctx } = opts;
     if (ctx.cancelled !== undefined) throw ctx.cancelled;
     // Inline only while nothing else computes: under concurrent load the pool's threads add cores.
-    if (lane === 'inline' && this.running > 0) lane = 'pool';
+    if (lane === 'inline' && this.running === 0) {
+      this.running++;
+      try {
+        return unwrap(execute(task, true));
+      } finally {
+        this.running--;
+      }
+    }
+    return this.offload(task, lane === 'inline' ? 'pool' : lane, opts);
+  }
+
+  private async offload(task: Task, lane: Exclude<Lane, 'inline'>, { ctx, late }: RunOptions): Promise<Ok> {
     this.running++;
-    this.metrics.computations.set(this.running);
     try {
-      if (lane === 'inline') return unwrap(execute(task, true));
       if (task.kind === 'call' && !(task.request instanceof Uint8Array)) task = { ...task, request: toBinary(REQUESTS[task.method], task.request as never) };
       const ctrl = new AbortController(), ms = Math.max(0, ctx.deadline - Date.now()), signal = ctx.signal;
       const timer = setTimeout(() => ctrl.abort(graddError('DEADLINE_EXCEEDED', `the computation did not finish within its deadline of ${ms} ms (the server allows at most ${this.cfg.limits.deadlineMs} ms: deadlineMs)`)), ms);
@@ -76,14 +87,13 @@ export class Compute {
           Atomics.store(abort, 0, ABORT_CODES.indexOf((ctrl.signal.reason as { code?: string })?.code === 'DEADLINE_EXCEEDED' ? 'DEADLINE_EXCEEDED' : 'CANCELLED'));
           reject(ctrl.signal.reason);
         }, { once: true }));
-        return unwrap(await Promise.race([work, aborted]).catch((e) => { work.then(opts.late); throw e; }));
+        return unwrap(await Promise.race([work, aborted]).catch((e) => { work.then(late); throw e; }));
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', cancel);
       }
     } finally {
       this.running--;
-      this.metrics.computations.set(this.running);
     }
   }
 

@@ -88,11 +88,10 @@ function reflectionPackage(files: DescFile[]) {
 export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Auth, health: Health, metrics: Metrics, log: Log): grpc.Server {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': cfg.limits.maxRequestBytes, 'grpc.max_send_message_length': -1 });
 
+  // An answer made at once (inline) is sent at once; one still computing stops when its client cancels.
   const unary = (rpc: string, handler: Handler, open = false): grpc.handleUnaryCall<Buffer, Reply> => (call, callback) => {
     const t0 = performance.now();
-    let ctx: Ctx | undefined, answered = false;
-    // grpc-js also reports a call as cancelled once its stream closes after the answer: no error is made for that.
-    call.on('cancelled', () => { if (!answered) ctx?.cancel(graddError('CANCELLED', 'the client cancelled the call')); });
+    let answered = false;
     const done = (p: Problem | null, reply?: Reply) => {
       answered = true;
       const ms = performance.now() - t0, code = p ? grpc.status[grpcStatus(p).code!] : 'OK';
@@ -100,16 +99,24 @@ export function createGrpcServer(cfg: Config, svc: Service, jobs: Jobs, auth: Au
       log.info({ rpc, code, responseTime: ms }, 'gRPC call');
       if (p) callback(grpcStatus(p)); else callback(null, reply);
     };
-    new Promise<Reply>((resolve) => {
-      const tenant = open ? DEFAULT_TENANT : auth.tenant(call.metadata.get('authorization')[0]?.toString());
-      const d = call.getDeadline(), client = d instanceof Date ? d.getTime() : d;
-      ctx = new Ctx(tenant, Math.min(client, Date.now() + cfg.limits.deadlineMs));
-      resolve(handler(ctx, call.request));
-    }).then((reply) => done(null, reply), (e) => {
+    const failed = (e: unknown) => {
       const p = problemOf(e);
       if (p.code === 'INTERNAL') log.error({ err: e, rpc }, 'gRPC call failed');
       done(p);
-    });
+    };
+    let ctx: Ctx, reply: Reply | Promise<Reply>;
+    try {
+      const tenant = open ? DEFAULT_TENANT : auth.tenant(call.metadata.get('authorization')[0]?.toString());
+      const d = call.getDeadline(), client = d instanceof Date ? d.getTime() : d;
+      ctx = new Ctx(tenant, Math.min(client, Date.now() + cfg.limits.deadlineMs));
+      reply = handler(ctx, call.request);
+    } catch (e) {
+      return failed(e);
+    }
+    if (!(reply instanceof Promise)) return done(null, reply);
+    // grpc-js also reports a call as cancelled once its stream closes after the answer: no error is made for that.
+    call.on('cancelled', () => { if (!answered) ctx.cancel(graddError('CANCELLED', 'the client cancelled the call')); });
+    reply.then((r) => done(null, r), failed);
   };
   const decoded = <D extends DescMessage, R extends Reply>(schema: D, f: (ctx: Ctx, req: ReturnType<typeof decode<D>>) => R | Promise<R>): Handler =>
     (ctx, raw) => f(ctx, decode(schema, raw));

@@ -23,7 +23,7 @@ import type { Health } from './health.js';
 import type { Jobs } from './jobs.js';
 import { INFER_REQUEST_SCHEMA, INFER_RESPONSE_SCHEMA, inferRequestFromJson, inferResponseToJson, type InferBody } from './kserve.js';
 import type { Metrics } from './metrics.js';
-import { Ctx, type Service } from './rpc.js';
+import { Ctx, andThen, type Service } from './rpc.js';
 import { ERROR_SCHEMA, messageSchemas } from './schemas.js';
 
 declare module 'fastify' {
@@ -165,11 +165,13 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     j.ListJobsResponseSchema, j.JobProgressSchema]), ERROR_SCHEMA, INFER_REQUEST_SCHEMA, INFER_RESPONSE_SCHEMA];
   schemas.forEach((s) => app.addSchema(s));
 
-  const handler = (f: Handler) => async (req: Req, reply: FastifyReply) => {
+  // An answer made at once (inline) is sent at once; one still computing stops when its client disconnects.
+  const handler = (f: Handler) => (req: Req, reply: FastifyReply) => {
     const ctx = new Ctx(req.tenant, Date.now() + cfg.limits.deadlineMs);
-    reply.raw.on('close', () => { if (!reply.raw.writableFinished) ctx.cancel(graddError('CANCELLED', 'the client disconnected')); });
-    const body = await f(ctx, req);
-    return reply.type(JSON_TYPE).send(body);
+    reply.type(JSON_TYPE);
+    const body = f(ctx, req);
+    if (body instanceof Promise) reply.raw.on('close', () => { if (!reply.raw.writableFinished) ctx.cancel(graddError('CANCELLED', 'the client disconnected')); });
+    return body;
   };
   /** `message`: the body is that protobuf message in JSON, read (and checked, with errors that name the field) by its JSON codec. */
   interface RouteSpec { rpc: string; summary: string; tags: string[]; params?: string[]; query?: Record<string, object>; body?: object; message?: DescMessage; response: object; open?: boolean; status?: number }
@@ -216,7 +218,7 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
   ] as const;
   for (const [path, rpc, reqSchema, resSchema, summary] of calls) {
     route('POST', `/v1/models/:modelId/${path}`, { rpc, summary, tags: gradient, params: ['modelId'], message: reqSchema, response: ref(resSchema) },
-      async (ctx, req) => json(resSchema, await svc.call(ctx, rpc, req.params.modelId, message(reqSchema, req, 'modelId', req.params.modelId))));
+      (ctx, req) => andThen(svc.call(ctx, rpc, req.params.modelId, message(reqSchema, req, 'modelId', req.params.modelId)), (r) => json(resSchema, r)));
   }
   route('POST', '/v1/models/:modelId/vjp', { rpc: 'Vjp', summary: 'Run the forward pass and keep it on a tape; Backward then runs on the tape', tags: gradient, params: ['modelId'], message: g.VjpRequestSchema, response: ref(g.VjpResponseSchema) },
     async (ctx, req) => json(g.VjpResponseSchema, await svc.vjp(ctx, req.params.modelId, toBinary(g.VjpRequestSchema, message(g.VjpRequestSchema, req, 'modelId', req.params.modelId)))));
@@ -241,12 +243,11 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     route('GET', `${base}/ready`, { rpc: 'ModelReady', summary: 'Model readiness', tags: v2, params, response: bool('ready') },
       (ctx, req) => (svc.kserveModel(ctx, req.params.name, req.params.version ?? ''), JSON.stringify({ ready: true })));
     route('POST', `${base}/infer`, { rpc: 'ModelInfer', summary: 'Inference; parameters.gradients = "input_0,..." adds an output "<input>.grad" per named input', tags: v2, params, body: ref('kserve.InferRequest'), response: ref('kserve.InferResponse') },
-      async (ctx, req) => {
+      (ctx, req) => {
         const version = req.params.version ?? '';
         const msg = inferRequestFromJson(req.body as InferBody, req.params.name, version);
-        const r = await svc.infer(ctx, req.params.name, version, msg);
-        const out = r instanceof Uint8Array ? fromBinary(k.ModelInferResponseSchema, r) : r as k.ModelInferResponse;
-        return JSON.stringify(inferResponseToJson(out));
+        return andThen(svc.infer(ctx, req.params.name, version, msg),
+          (r) => JSON.stringify(inferResponseToJson(r instanceof Uint8Array ? fromBinary(k.ModelInferResponseSchema, r) : r as k.ModelInferResponse)));
       });
   }
 

@@ -20,7 +20,12 @@ export class Metrics {
   });
   readonly tapes = new Gauge({ name: 'gradd_tapes', help: 'Tapes held', registers: [this.registry] });
   readonly tapeBytes = new Gauge({ name: 'gradd_tape_bytes', help: 'Estimated bytes held by tapes', registers: [this.registry] });
-  readonly computations = new Gauge({ name: 'gradd_computations_running', help: 'Computations running or queued', registers: [this.registry] });
+  /** Read when scraped (server/compute.ts sets it). */
+  computationsRunning = () => 0;
+  readonly computations: Gauge = new Gauge({
+    name: 'gradd_computations_running', help: 'Computations running or queued', registers: [this.registry],
+    collect: (): void => this.computations.set(this.computationsRunning()),
+  });
   readonly jobs = new Gauge({ name: 'gradd_jobs_running', help: 'Optimization jobs running', registers: [this.registry] });
   readonly jobsQueued = new Gauge({ name: 'gradd_jobs_queued', help: 'Optimization jobs waiting for a thread', registers: [this.registry] });
   readonly jobsEnded = new Counter({ name: 'gradd_jobs_ended_total', help: 'Optimization jobs ended, by final state', labelNames: ['state'] as const, registers: [this.registry] });

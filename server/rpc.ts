@@ -41,6 +41,12 @@ export class Ctx {
   }
 }
 
+/** A computation's response: at once where it ran on the event loop, else a promise. */
+export type Answer = Uint8Array | Message | Promise<Uint8Array | Message>;
+
+/** f of a value that may still be a promise: at once where it is not (a promise and a tick less per inline request). */
+export const andThen = <T, U>(v: T | Promise<T>, f: (t: T) => U): U | Promise<U> => (v instanceof Promise ? v.then(f) : f(v));
+
 /** Graph encodings up to this size are checked at registration on the event loop. */
 const INLINE_REGISTER_BYTES = 64 * 1024;
 
@@ -86,10 +92,11 @@ export class Service {
     return create(g.DeleteModelResponseSchema);
   }
 
-  /** Evaluate, ValueAndGrad, Jvp, Hvp, Jacobian: request and response as binary protobuf or messages (answered on the event loop). */
-  call(ctx: Ctx, method: Exclude<CallMethod, 'Vjp' | 'ModelInfer'>, modelId: string, request: Uint8Array | Message): Promise<Uint8Array | Message> {
+  /** Evaluate, ValueAndGrad, Jvp, Hvp, Jacobian: request and response as binary protobuf or messages; answered at
+   * once where the computation runs on the event loop. */
+  call(ctx: Ctx, method: Exclude<CallMethod, 'Vjp' | 'ModelInfer'>, modelId: string, request: Uint8Array | Message): Answer {
     const m = this.models.get(ctx.tenant, modelId);
-    return this.run(ctx, { kind: 'call', method, graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Promise<Uint8Array | Message>;
+    return this.run(ctx, { kind: 'call', method, graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Answer;
   }
 
   async vjp(ctx: Ctx, modelId: string, request: Uint8Array): Promise<Uint8Array> {
@@ -139,8 +146,8 @@ export class Service {
     return create(kserve.ModelMetadataResponseSchema, { name: m.id, versions: ['1'], platform: 'gradd', inputs: m.inputs.map(meta('input')), outputs: m.outputs.map(meta('output')) });
   }
 
-  infer(ctx: Ctx, name: string, version: string, request: Uint8Array | Message): Promise<Uint8Array | Message> {
+  infer(ctx: Ctx, name: string, version: string, request: Uint8Array | Message): Answer {
     const m = this.kserveModel(ctx, name, version);
-    return this.run(ctx, { kind: 'call', method: 'ModelInfer', graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Promise<Uint8Array | Message>;
+    return this.run(ctx, { kind: 'call', method: 'ModelInfer', graph: m.graph, request }, m.inline ? 'inline' : 'pool') as Answer;
   }
 }
