@@ -66,6 +66,25 @@ describe('compiled elementwise loops', () => {
     }
   }
 
+  it('runs consecutive nodes of one shape as one loop, each value as evalGraph gives it node by node', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const xs = [arg([2, 3], dtype), arg([3], dtype), arg([2, 1], 'float64')], ys = [arg([2, 3], dtype), arg([3], dtype), arg([2, 1], 'float64')];
+      // u: read by later nodes of its run, by a reduction after it, and by a run after that; c promotes float32 to float64
+      const f = (a: any, b: any, c: any) => {
+        const u = np.tanh(np.multiply(a, b)), w = np.divide(np.add(np.exp(np.negative(u)), c), np.add(u, 3));
+        const m = np.sum(u, 0);
+        return [w, m, np.subtract(np.square(w), np.multiply(u, m))];
+      };
+      const g = flat(trace(f, ...xs)), run = compile(g)!;
+      const first = run(xs).map(bits);
+      expect(first, dtype).toEqual((evalGraph(g, xs) as NDArray[]).map(bits));
+      expect(first[0].dtype).toBe('float64');
+      const again = run(ys);
+      expect(again.map(bits), dtype).toEqual((evalGraph(g, ys) as NDArray[]).map(bits));
+      expect(run(xs).map(bits), `${dtype}, first inputs again`).toEqual(first);
+    }
+  });
+
   it('keeps -0, NaN and ±inf as the ops do', () => {
     const x = NDArray.fromData([-0, 0, NaN, Infinity, -Infinity, 1e-320, -2.5], [7]);
     for (const name of ['negative', 'sign', 'sqrt', 'tanh', 'log1p', 'abs', 'floor', 'reciprocal']) {
