@@ -309,16 +309,24 @@ const SMALL = 96, ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 const VALUE = new Uint8Array(128);
 for (let i = 0; i < 64; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0)), EQUALS = 0x3d;
+const scratch = Buffer.alloc(Math.ceil(SMALL / 3) * 4);
+
+/** Written as character codes and read as one latin1 string: no string per character. */
 function base64(b: Uint8Array): string {
   if (b.length > SMALL) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-  let s = '', i = 0;
+  const out = scratch;
+  let o = 0, i = 0;
   for (; i + 2 < b.length; i += 3) {
     const v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
-    s += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63] + ALPHABET[(v >> 6) & 63] + ALPHABET[v & 63];
+    out[o++] = CODES[v >> 18]; out[o++] = CODES[(v >> 12) & 63]; out[o++] = CODES[(v >> 6) & 63]; out[o++] = CODES[v & 63];
   }
-  if (i + 1 === b.length) { const v = b[i] << 16; s += `${ALPHABET[v >> 18]}${ALPHABET[(v >> 12) & 63]}==`; }
-  else if (i + 2 === b.length) { const v = (b[i] << 16) | (b[i + 1] << 8); s += `${ALPHABET[v >> 18]}${ALPHABET[(v >> 12) & 63]}${ALPHABET[(v >> 6) & 63]}=`; }
-  return s;
+  if (i < b.length) {
+    const v = (b[i] << 16) | (i + 1 < b.length ? b[i + 1] << 8 : 0);
+    out[o++] = CODES[v >> 18]; out[o++] = CODES[(v >> 12) & 63];
+    out[o++] = i + 1 < b.length ? CODES[(v >> 6) & 63] : EQUALS; out[o++] = EQUALS;
+  }
+  return out.toString('latin1', 0, o);
 }
 
 /** Standard base64 with its padding (checked by the caller) as bytes. */
