@@ -67,12 +67,19 @@ function writers(fields: readonly DescField[]): Writers<DescMessage> {
       for (const f of fields) {
         const v = msg[f.localName];
         if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
-        const ts = Array.isArray(v) ? v : [v];
-        if (!ts.every(plain)) return null;
-        const body = ts.map(tensorJson).join(',');
-        s += `${s ? ',' : ''}"${f.jsonName}":${f.fieldKind === 'list' ? `[${body}]` : body}`;
+        s += `${s ? ',' : '{'}"${f.jsonName}":`;
+        if (!Array.isArray(v)) {
+          if (!plain(v)) return null;
+          s += tensorJson(v);
+          continue;
+        }
+        for (let i = 0; i < v.length; i++) {
+          if (!plain(v[i])) return null;
+          s += (i ? ',' : '[') + tensorJson(v[i]);
+        }
+        s += ']';
       }
-      return `{${s}}`;
+      return s ? `${s}}` : '{}';
     },
   };
 }
@@ -111,12 +118,14 @@ function writeTensor(out: Uint8Array, at: number, t: Tensor, shapeLen: number): 
 }
 
 function tensorJson(t: Tensor): string {
-  let s = t.datatype ? `,"datatype":"${t.datatype}"` : '';
-  if (t.shape.length) s += `,"shape":["${t.shape.join('","')}"]`;
+  let s = t.datatype ? `{"datatype":"${t.datatype}"` : '';
+  const { shape } = t;
+  for (let i = 0; i < shape.length; i++) s += `${i ? '","' : s ? ',"shape":["' : '{"shape":["'}${shape[i]}`;
+  if (shape.length) s += '"]';
   const raw = t.rawContents;
-  if (raw.length) s += `,"rawContents":"${base64(raw)}"`;
-  if (t.weak) s += ',"weak":true';
-  return `{${s.slice(1)}}`;
+  if (raw.length) s += `${s ? ',' : '{'}"rawContents":"${base64(raw)}"`;
+  if (t.weak) s += `${s ? ',' : '{'}"weak":true`;
+  return s ? `${s}}` : '{}';
 }
 
 const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : Math.ceil(Math.log2(v + 1) / 7));
