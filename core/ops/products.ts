@@ -338,6 +338,11 @@ function matrixDims(a: Meta, b: Meta): [number, number, number] | null {
 
 function matrixProduct(a: NDArray, b: NDArray, [m, k, n]: [number, number, number], dtype: DType, shape: readonly number[]): NDArray {
   const cd = computeDtype(dtype), A = cast(a, cd), B = cast(b, cd);
+  if (m * n * k < GEMM_MIN_WORK && !isComplex(cd)) { // batchedGemm's own loop for these sizes, without its views
+    const C = output(cd, m * n), [ra, ca] = A.ndim === 2 ? A.strides : [k * A.strides[0], A.strides[0]];
+    jsGemm(m, n, k, A.data, A.offset, ra, ca, B.data, B.offset, B.strides[0], B.ndim === 2 ? B.strides[1] : 1, C, 0);
+    return cast(new NDArray(C, shape, cd), dtype);
+  }
   // A vector is a 1×k row (a) or a k×1 column (b), as a view.
   const A2 = A.ndim === 2 ? A : view(A, [1, k], [k * A.strides[0], A.strides[0]]);
   const B2 = B.ndim === 2 ? B : view(B, [k, 1], [B.strides[0], 1]);
