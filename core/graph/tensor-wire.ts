@@ -182,8 +182,8 @@ function reader(schema: DescMessage, all: Field[]): (json: unknown) => unknown {
         case 'tensor': { const t = readTensor(v); if (!t) return null; m[f.name] = t; break; }
         case 'tensors': {
           if (!Array.isArray(v)) return null;
-          const ts = new Array<Tensor>(v.length);
-          for (let i = 0; i < v.length; i++) { const t = readTensor(v[i]); if (!t) return null; ts[i] = t; }
+          const ts: Tensor[] = []; // packed, as the binary reader's (not new Array(n), which is holey)
+          for (let i = 0; i < v.length; i++) { const t = readTensor(v[i]); if (!t) return null; ts.push(t); }
           m[f.name] = ts;
         }
       }
@@ -231,6 +231,10 @@ const binaryReaderOf = perSchema((schema) => { const all = layout(schema); retur
 /** A reader of the binary encoding of the same messages as tensorReader: the message fromBinary gives, or null
  * where protobuf-es must read it (unknown fields, typed contents, a string that is not ASCII, anything malformed). */
 export const tensorBinaryReader = <D extends DescMessage>(schema: D) => binaryReaderOf(schema) as ((bytes: Uint8Array) => MessageShape<D> | null) | null;
+
+/** A plain Uint8Array view (a gRPC request is a Buffer, whose subarrays are Buffers: one class of bytes for both
+ * transports keeps the code that reads them monomorphic). */
+const bytesAt = (b: Uint8Array, start: number, end: number) => new Uint8Array(b.buffer, b.byteOffset + start, end - start);
 
 /** A cursor over protobuf's wire format; `bad` once anything is not as expected. */
 class Wire {
@@ -303,7 +307,7 @@ function binaryTensor(w: Wire, from: number): Tensor | null {
     switch (Math.floor(tag / 8)) {
       case 1: if (wireType !== 2) return null; t.datatype = w.ascii(); break;
       case 2: w.varints(wireType, (d) => t.shape.push(BigInt(d))); break;
-      case 4: { if (wireType !== 2) return null; const end = w.span(); t.rawContents = w.b.subarray(w.at, end); w.at = end; break; }
+      case 4: { if (wireType !== 2) return null; const end = w.span(); t.rawContents = bytesAt(w.b, w.at, end); w.at = end; break; }
       case 5: if (wireType !== 0) return null; t.weak = w.varint() !== 0; break;
       default: return null; // typed contents, unknown fields
     }

@@ -162,6 +162,16 @@ describe('messages read from binary', () => {
     });
   }
 
+  it('read from a Buffer (a gRPC request), hold its bytes as plain Uint8Array views, as read from JSON', () => {
+    const msg = create(g.ValueAndGradRequestSchema, { modelId: 'm', inputs: [create(TensorSchema, { datatype: 'FP64', shape: [1n], rawContents: Uint8Array.of(0, 0, 0, 0, 0, 0, 0xf0, 0x3f) })] });
+    const buffer = Buffer.concat([Buffer.from([7, 7]), toBinary(g.ValueAndGradRequestSchema, msg)]).subarray(2);
+    const fromBuffer = tensorBinaryReader(g.ValueAndGradRequestSchema)!(buffer)!, fromText = fromJson(g.ValueAndGradRequestSchema, toJson(g.ValueAndGradRequestSchema, msg) as never);
+    for (const m of [fromBuffer, fromText]) {
+      expect(m.inputs[0].rawContents.constructor).toBe(Uint8Array);
+      expect(new Float64Array(m.inputs[0].rawContents.slice().buffer)[0]).toBe(1);
+    }
+  });
+
   // ValueAndGradRequest by hand: model_id = 1, inputs = 2, argnums = 3, output = 4; a Tensor's shape = 2, raw_contents = 4.
   const bytes = (...b: number[]) => Uint8Array.from(b);
   const cases: [string, Uint8Array, boolean][] = [
