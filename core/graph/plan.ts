@@ -9,10 +9,12 @@
 import { getOp, type Attrs, type Meta, type OpDef } from '../catalog.js';
 import { checkAbort } from '../cancel.js';
 import { callOp } from '../call.js';
-import { allocate, isComplex, type DType } from '../dtype.js';
+import { isComplex } from '../dtype.js';
 import { graddError, GraddRangeError, GraddTypeError } from '../errors.js';
+import { output } from '../kernels.js';
 import { NATIVE_MIN_BINARY, NATIVE_MIN_UNARY } from '../native.js';
 import { cStrides, NDArray, sizeOf } from '../ndarray.js';
+import { sameShape } from '../tracer.js';
 import { decodeAttrs, operandsOf } from './attrs.js';
 import type { Graph, Ref, TensorSpec } from './ir.js';
 
@@ -165,13 +167,9 @@ function fused(g: Graph, nodes: Planned[], first: number, last: number, inner: b
   return new Function('F', 'G', 'M', 'A', src)(fns, gets, maps, made) as Step;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-
-const output = (dtype: DType, n: number) => allocate(dtype, n) as Float64Array | Float32Array;
-
 /** For each element of `shape` in C order, the index of the element of a C-ordered `from` broadcast to it; null when from is shape. */
 function indexMap(from: readonly number[], shape: readonly number[]): Int32Array | null {
-  if (from.length === shape.length && from.every((d, i) => d === shape[i])) return null;
+  if (sameShape(from, shape)) return null;
   const lead = shape.length - from.length, fs = cStrides(from), n = sizeOf(shape), map = new Int32Array(n), idx = new Array<number>(shape.length).fill(0);
   for (let k = 0; k < n; k++) {
     let at = 0;

@@ -9,6 +9,7 @@ import { cmul } from '../complex.js';
 import { broadcastShapes, cast, map2, mapC2, output } from '../kernels.js';
 import { NDArray, sizeOf } from '../ndarray.js';
 import { native } from '../native.js';
+import { sameShape } from '../tracer.js';
 import { sumKernel } from './reduce.js';
 import { intList, normAxis } from './axes.js';
 import { broadcastTo, conj, matmul, mul, reshape, transpose } from './prims.js';
@@ -281,8 +282,7 @@ defop({
 interface Spec { sa: string; sb: string; so: string; ra: readonly number[]; rb: readonly number[]; shape: readonly number[] }
 type Full = Spec & { plan: Plan; ro: number[] };
 
-const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-const reshapeTo = <T extends Value>(x: T, shape: readonly number[]): T => (same(x.shape, shape) ? x : (reshape(x, shape) as T));
+const reshapeTo = <T extends Value>(x: T, shape: readonly number[]): T => (sameShape(x.shape, shape) ? x : (reshape(x, shape) as T));
 const einsum = (subscripts: string, ...ops: Value[]) => callOp('einsum', ops, { subscripts }) as Value;
 const L = (n: number, from = 0) => LETTERS.slice(from, from + n);
 
@@ -293,7 +293,7 @@ function bilinear(name: string, spec: (a: Meta, b: Meta, attrs: Attrs) => Spec, 
     return { ...s, plan: p, ro: p.out.map((l) => p.size.get(l)!) };
   };
   // A flattened or padded operand gets its cotangent reshaped back; a broadcast one is summed by the driver.
-  const back = (v: Value, r: readonly number[], x: Meta) => (same(r, x.shape) ? v : reshape(v, x.shape));
+  const back = (v: Value, r: readonly number[], x: Meta) => (sameShape(r, x.shape) ? v : reshape(v, x.shape));
   const small = (a: Meta, b: Meta) => (name === 'dot' || name === 'matmul') && matrixDims(a, b);
   return {
     name, arity: 2, attrs,
