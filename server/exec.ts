@@ -12,6 +12,7 @@ import type { Graph, TensorSpec } from '../core/graph/ir.js';
 import { compile, type Compiled } from '../core/graph/plan.js';
 import { tensorMessage } from '../core/graph/tensor-wire.js';
 import { trace } from '../core/graph/trace.js';
+import { sameShape } from '../core/tracer.js';
 import { NDArray } from '../core/ndarray.js';
 import type { Meta, Value } from '../core/catalog.js';
 import { fail, fmtShape, GraddRangeError, GraddTypeError, type ErrorCode } from '../core/errors.js';
@@ -150,10 +151,10 @@ function flat(ref: GraphRef): Graph {
 // Graphs without control flow run compiled (core/graph/plan.ts): Evaluate the graph itself, ValueAndGrad its
 // gradient graph, traced once per selection of inputs and output. null: run through the tracer (loops,
 // primitives, or a selection the tracer refuses, which then reports why).
-const plans = new WeakMap<Graph, Map<string, Compiled | null>>();
+const plans = new WeakMap<Graph, Map<string | number, Compiled | null>>();
 const PLANS_PER_GRAPH = 16;
 
-function planned(ir: Graph, key: string, make: () => Graph): Compiled | null {
+function planned(ir: Graph, key: string | number, make: () => Graph): Compiled | null {
   let m = plans.get(ir);
   if (!m) plans.set(ir, m = new Map());
   let p = m.get(key);
@@ -171,8 +172,11 @@ function planned(ir: Graph, key: string, make: () => Graph): Compiled | null {
   return p;
 }
 
+/** A gradient plan's key: a number for one input and an output below 2^16 (no text to build and hash per call). */
+const gradKey = (nums: number[], k: number) => (nums.length === 1 && nums[0] < 0x10000 && k < 0x10000 ? k * 0x10000 + nums[0] : `grad ${k} ${nums.join(',')}`);
+
 /** [value, ...grads] of output k with respect to inputs nums, compiled. */
-const gradientPlan = (ir: Graph, nums: number[], k: number) => planned(ir, `grad ${k} ${nums.join(',')}`, () => trace((...xs: Value[]) => {
+const gradientPlan = (ir: Graph, nums: number[], k: number) => planned(ir, gradKey(nums, k), () => trace((...xs: Value[]) => {
   const [value, grads] = valueAndGrad((...ys: Value[]) => (evalGraph(ir, ys, evalOpts) as Value[])[k], nums)(...xs) as [Value, Value[]];
   return [value, ...grads];
 }, ...ir.inputs));
@@ -329,7 +333,7 @@ function tensorsIn(ts: Tensor[], specs: readonly Meta[], field: string, what: (k
   return ts.map((t, k) => {
     const a = tensorFromProto(t, wire, label(k)), s = specs[k];
     if (a.dtype !== s.dtype) fail('DTYPE_MISMATCH', `${label(k)} is ${DATATYPES[a.dtype]}, but ${what(k)} is ${DATATYPES[s.dtype]}${fmtShape(s.shape)}`);
-    if (a.shape.length !== s.shape.length || a.shape.some((d, i) => d !== s.shape[i]))
+    if (!sameShape(a.shape, s.shape))
       fail('SHAPE_MISMATCH', `${label(k)} has shape ${fmtShape(a.shape)}, but ${what(k)} has shape ${fmtShape(s.shape)}`);
     a.weak = false;
     return a;

@@ -7,7 +7,7 @@
 import { create, ScalarType, type DescField, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { TensorSchema, type Tensor } from './gen/gradd/v1/tensor_pb.js';
 
-const TENSOR = 'gradd.v1.Tensor', DATATYPE = /^[A-Z0-9]{0,16}$/, MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const TENSOR = 'gradd.v1.Tensor', MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 interface Writers<D extends DescMessage> {
   binary(m: MessageShape<D>): Uint8Array | null;
@@ -87,7 +87,19 @@ function writers(fields: readonly DescField[]): Writers<DescMessage> {
 type Unknown = { $unknown?: unknown[] };
 type Kind = 'string' | 'uint32' | 'uint32s' | 'tensor' | 'tensors';
 const isTensor = (f: DescField) => (f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message')) && f.message.typeName === TENSOR;
-const plain = (t: Tensor) => !t.contents && !t.$unknown?.length && DATATYPE.test(t.datatype) && t.shape.every((d) => d >= 0n && d <= MAX_SAFE);
+const plain = (t: Tensor) => !t.contents && !t.$unknown?.length && isDatatype(t.datatype) && safeShape(t.shape);
+
+// Loops rather than regular expressions and closures: these run on every tensor of every request.
+/** Up to 16 capital letters and digits: text that JSON writes as it is, and whose length fits one byte. */
+function isDatatype(s: string): boolean {
+  if (s.length > 16) return false;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39))) return false; }
+  return true;
+}
+function safeShape(shape: bigint[]): boolean {
+  for (let i = 0; i < shape.length; i++) if (shape[i] < 0n || shape[i] > MAX_SAFE) return false;
+  return true;
+}
 
 // gradd.v1.Tensor: datatype = 1 (string), shape = 2 (packed int64), raw_contents = 4 (bytes), weak = 5 (bool);
 // proto3 leaves out empty and false fields. shapeLen: the packed shape's bytes.
@@ -99,7 +111,7 @@ function writeTensor(out: Uint8Array, at: number, t: Tensor, shapeLen: number): 
   const dt = t.datatype, raw = t.rawContents;
   if (dt.length) {
     out[at++] = 0x0a;
-    out[at++] = dt.length; // a few ASCII letters and digits (DATATYPE)
+    out[at++] = dt.length; // a few ASCII letters and digits (isDatatype)
     for (let i = 0; i < dt.length; i++) out[at++] = dt.charCodeAt(i);
   }
   if (t.shape.length) {
@@ -192,13 +204,19 @@ function reader(schema: DescMessage, all: Field[]): (json: unknown) => unknown {
   };
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/, DIM = /^(0|[1-9][0-9]{0,14})$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** create(TensorSchema): its fields, in its order. */
 export const emptyTensor = (): Tensor => ({ $typeName: TensorSchema.typeName, datatype: '', shape: [], rawContents: NO_BYTES, weak: false });
 const NO_BYTES = new Uint8Array(0);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isUint32 = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
-const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && DIM.test(d) ? BigInt(d) : null);
+const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && isDim(d) ? BigInt(d) : null);
+/** A dimension as int64's JSON string: 0, or up to 15 digits without a leading 0. */
+function isDim(s: string): boolean {
+  if (s.length === 0 || s.length > 15 || (s.length > 1 && s.charCodeAt(0) === 0x30)) return false;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0x30 || c > 0x39) return false; }
+  return true;
+}
 
 function readTensor(v: unknown): Tensor | null {
   if (!isObject(v)) return null;
@@ -213,8 +231,9 @@ function readTensor(v: unknown): Tensor | null {
         break;
       }
       case 'rawContents': {
-        if (typeof x !== 'string' || x.length % 4 !== 0 || !BASE64.test(x)) return null;
-        t.rawContents = fromBase64(x);
+        const raw = typeof x === 'string' ? fromBase64(x) : null;
+        if (!raw) return null;
+        t.rawContents = raw;
         break;
       }
       case 'weak': if (typeof x !== 'boolean') return null; t.weak = x; break;
@@ -319,7 +338,7 @@ function binaryTensor(w: Wire, from: number): Tensor | null {
 // Node's Buffer costs more than a small tensor's characters: up to SMALL bytes go through these loops.
 
 const SMALL = 96, ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const VALUE = new Uint8Array(128);
+const VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
 const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0)), EQUALS = 0x3d;
@@ -342,16 +361,27 @@ function base64(b: Uint8Array): string {
   return out.toString('latin1', 0, o);
 }
 
-/** Standard base64 with its padding (checked by the caller) as bytes. */
-function fromBase64(s: string): Uint8Array {
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0, n = (s.length / 4) * 3 - pad;
-  if (n > SMALL) return new Uint8Array(Buffer.from(s, 'base64')); // a copy: Buffers share a pool
+/** Standard base64 with its padding as bytes; null where s is not that (small ones are checked as they are read). */
+function fromBase64(s: string): Uint8Array | null {
+  if (s.length % 4 !== 0) return null;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0, end = s.length - pad, n = (s.length / 4) * 3 - pad;
+  if (n > SMALL) return BASE64.test(s) ? new Uint8Array(Buffer.from(s, 'base64')) : null; // a copy: Buffers share a pool
   const out = new Uint8Array(n);
+  let bad = 0;
   for (let i = 0, o = 0; i < s.length; i += 4) {
-    const v = (VALUE[s.charCodeAt(i)] << 18) | (VALUE[s.charCodeAt(i + 1)] << 12) | (VALUE[s.charCodeAt(i + 2)] << 6) | VALUE[s.charCodeAt(i + 3)];
+    const a = digit(s, i, end), b = digit(s, i + 1, end), c = digit(s, i + 2, end), d = digit(s, i + 3, end);
+    bad |= a | b | c | d;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
     if (o < n) out[o++] = v >> 16;
     if (o < n) out[o++] = (v >> 8) & 255;
     if (o < n) out[o++] = v & 255;
   }
-  return out;
+  return bad < 0 ? null : out;
+}
+
+/** The value of s's character i: 0 for the padding from `end` on, -1 for a character outside the alphabet. */
+function digit(s: string, i: number, end: number): number {
+  if (i >= end) return 0;
+  const c = s.charCodeAt(i);
+  return c < 128 ? VALUE[c] : -1;
 }

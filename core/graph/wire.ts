@@ -138,13 +138,17 @@ function toInt64(v: number, i: number, where: string): bigint {
   return BigInt(v);
 }
 
+const MAX_DIM = BigInt(MAX_ELEMENTS);
+
 function specFromProto(msg: { datatype: string; shape: bigint[] }, maxElements: number, where: string): TensorSpec {
   const dtype = DTYPE_OF.get(msg.datatype);
   if (!dtype) fail('BAD_ARGUMENT', `${where}.datatype is ${JSON.stringify(msg.datatype)}; expected one of ${[...DTYPE_OF.keys()].join(', ')}`);
-  const shape = msg.shape.map((d, i) => {
-    if (d < 0n || d > BigInt(MAX_ELEMENTS)) fail('BAD_ARGUMENT', `${where}.shape[${i}] is ${d}; a dimension is an integer from 0 to ${MAX_ELEMENTS}`);
-    return Number(d);
-  });
+  const shape: number[] = [];
+  for (let i = 0; i < msg.shape.length; i++) {
+    const d = msg.shape[i];
+    if (d < 0n || d > MAX_DIM) fail('BAD_ARGUMENT', `${where}.shape[${i}] is ${d}; a dimension is an integer from 0 to ${MAX_ELEMENTS}`);
+    shape.push(Number(d) | 0); // exact (d < 2^31), and a small integer: Number(d) alone makes the shape an array of doubles
+  }
   if (sizeOf(shape) > maxElements) fail('TOO_LARGE', `${where}: shape ${fmtShape(shape)} has ${sizeOf(shape)} elements; the limit is ${maxElements}`);
   return { dtype, shape };
 }

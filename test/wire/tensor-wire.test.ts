@@ -119,6 +119,10 @@ describe('requests read from JSON', () => {
     ['a dimension with an exponent', { inputs: [{ ...t, shape: [3e0, '1e2'] }] }],
     ['a negative dimension (tensorFromProto refuses it, naming the field)', { inputs: [{ ...t, shape: [-3] }] }],
     ['base64 with a space', { inputs: [{ ...t, rawContents: 'a b' }] }],
+    ['base64 with padding inside it', { inputs: [{ ...t, rawContents: 'mpmZmZmZuT+amZmZ=ZnJvzMzMzMzM9M/' }] }],
+    ['base64 with three padding characters', { inputs: [{ ...t, shape: ['1'], rawContents: 'AAAAAAAA8D==' }, { ...t, shape: [], rawContents: 'A===' }] }],
+    ['base64 with a letter outside ASCII', { inputs: [{ ...t, rawContents: 'mpmZmZmZuT+amZmZmZnJvzMzMzMzM9Mé' }] }],
+    ['a dimension with a leading zero', { inputs: [{ ...t, shape: ['03'] }] }],
   ];
   for (const [what, json] of others) {
     it(`${what}: left to protobuf-es, which reads it as before`, () => {
