@@ -63,23 +63,27 @@ function writers(fields: readonly DescField[]): Writers<DescMessage> {
     json(m) {
       const msg = m as unknown as Record<string, undefined | Tensor | Tensor[]> & Unknown;
       if (msg.$unknown?.length) return null;
-      let s = '';
+      const w = text;
+      w.at = 0;
       for (const f of fields) {
         const v = msg[f.localName];
         if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
-        s += `${s ? ',' : '{'}"${f.jsonName}":`;
+        w.byte(w.at ? COMMA : LBRACE); w.byte(QUOTE); w.ascii(f.jsonName); w.ascii('":');
         if (!Array.isArray(v)) {
           if (!plain(v)) return null;
-          s += tensorJson(v);
+          tensorJson(w, v);
           continue;
         }
         for (let i = 0; i < v.length; i++) {
           if (!plain(v[i])) return null;
-          s += (i ? ',' : '[') + tensorJson(v[i]);
+          w.byte(i ? COMMA : LBRACKET);
+          tensorJson(w, v[i]);
         }
-        s += ']';
+        w.byte(RBRACKET);
       }
-      return s ? `${s}}` : '{}';
+      if (!w.at) return '{}';
+      w.byte(RBRACE);
+      return w.done();
     },
   };
 }
@@ -129,15 +133,18 @@ function writeTensor(out: Uint8Array, at: number, t: Tensor, shapeLen: number): 
   return at;
 }
 
-function tensorJson(t: Tensor): string {
-  let s = t.datatype ? `{"datatype":"${t.datatype}"` : '';
-  const { shape } = t;
-  for (let i = 0; i < shape.length; i++) s += `${i ? '","' : s ? ',"shape":["' : '{"shape":["'}${shape[i]}`;
-  if (shape.length) s += '"]';
-  const raw = t.rawContents;
-  if (raw.length) s += `${s ? ',' : '{'}"rawContents":"${base64(raw)}"`;
-  if (t.weak) s += `${s ? ',' : '{'}"weak":true`;
-  return s ? `${s}}` : '{}';
+function tensorJson(w: Text, t: Tensor): void {
+  const start = w.at;
+  if (t.datatype) { w.key(start, '"datatype":"'); w.ascii(t.datatype); w.byte(QUOTE); }
+  if (t.shape.length) {
+    w.key(start, '"shape":[');
+    for (let i = 0; i < t.shape.length; i++) { if (i) w.byte(COMMA); w.byte(QUOTE); w.decimal(Number(t.shape[i])); w.byte(QUOTE); }
+    w.byte(RBRACKET);
+  }
+  if (t.rawContents.length) { w.key(start, '"rawContents":"'); w.base64(t.rawContents); w.byte(QUOTE); }
+  if (t.weak) w.key(start, '"weak":true');
+  if (w.at === start) w.byte(LBRACE);
+  w.byte(RBRACE);
 }
 
 const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : Math.ceil(Math.log2(v + 1) / 7));
@@ -342,24 +349,64 @@ const VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
 const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0)), EQUALS = 0x3d;
-const scratch = Buffer.alloc(Math.ceil(SMALL / 3) * 4);
 
-/** Written as character codes and read as one latin1 string: no string per character. */
-function base64(b: Uint8Array): string {
-  if (b.length > SMALL) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-  const out = scratch;
-  let o = 0, i = 0;
-  for (; i + 2 < b.length; i += 3) {
-    const v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
-    out[o++] = CODES[v >> 18]; out[o++] = CODES[(v >> 12) & 63]; out[o++] = CODES[(v >> 6) & 63]; out[o++] = CODES[v & 63];
+// ---- writing JSON ----
+
+const [QUOTE, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET] = Array.from('",{}[]', (c) => c.charCodeAt(0));
+/** What the text buffer grows back from, after a large message. */
+const TEXT_BYTES = 4096;
+
+/** JSON text that is all ASCII (names, datatypes of capitals and digits, decimal dimensions, base64), written as
+ * character codes into one buffer and read as one latin1 string: no string per piece. */
+class Text {
+  b = Buffer.alloc(TEXT_BYTES);
+  at = 0;
+  reserve(n: number): void {
+    if (this.at + n <= this.b.length) return;
+    const b = Buffer.allocUnsafe(Math.max(2 * this.b.length, this.at + n));
+    this.b.copy(b, 0, 0, this.at);
+    this.b = b;
   }
-  if (i < b.length) {
-    const v = (b[i] << 16) | (i + 1 < b.length ? b[i + 1] << 8 : 0);
-    out[o++] = CODES[v >> 18]; out[o++] = CODES[(v >> 12) & 63];
-    out[o++] = i + 1 < b.length ? CODES[(v >> 6) & 63] : EQUALS; out[o++] = EQUALS;
+  byte(c: number): void { this.reserve(1); this.b[this.at++] = c; }
+  ascii(s: string): void {
+    this.reserve(s.length);
+    if (s.length > 64) { this.at += this.b.write(s, this.at, 'latin1'); return; } // a large tensor's base64
+    for (let i = 0; i < s.length; i++) this.b[this.at++] = s.charCodeAt(i);
   }
-  return out.toString('latin1', 0, o);
+  /** A member's name (`"name":` and what opens its value), after `{` or `,` as the object started at `start` needs. */
+  key(start: number, name: string): void { this.byte(this.at === start ? LBRACE : COMMA); this.ascii(name); }
+  /** A non-negative safe integer. */
+  decimal(v: number): void {
+    let n = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) n++;
+    this.reserve(n);
+    for (let i = this.at + n - 1; i >= this.at; i--, v = Math.floor(v / 10)) this.b[i] = 0x30 + (v % 10);
+    this.at += n;
+  }
+  base64(b: Uint8Array): void {
+    if (b.length > SMALL) { this.ascii(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')); return; }
+    this.reserve(Math.ceil(b.length / 3) * 4);
+    const out = this.b;
+    let o = this.at, i = 0;
+    for (; i + 2 < b.length; i += 3) {
+      const v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+      out[o++] = CODES[v >> 18]; out[o++] = CODES[(v >> 12) & 63]; out[o++] = CODES[(v >> 6) & 63]; out[o++] = CODES[v & 63];
+    }
+    if (i < b.length) {
+      const v = (b[i] << 16) | (i + 1 < b.length ? b[i + 1] << 8 : 0);
+      out[o++] = CODES[v >> 18]; out[o++] = CODES[(v >> 12) & 63];
+      out[o++] = i + 1 < b.length ? CODES[(v >> 6) & 63] : EQUALS; out[o++] = EQUALS;
+    }
+    this.at = o;
+  }
+  /** The text written, as a string; a buffer grown for a large message is let go. */
+  done(): string {
+    const s = this.b.toString('latin1', 0, this.at);
+    if (this.b.length > TEXT_BYTES) this.b = Buffer.alloc(TEXT_BYTES);
+    return s;
+  }
 }
+const text = new Text();
 
 /** Standard base64 with its padding as bytes; null where s is not that (small ones are checked as they are read). */
 function fromBase64(s: string): Uint8Array | null {

@@ -23,7 +23,7 @@ describe('tensor-only messages', () => {
   const r = rng(11);
   const int = (n: number) => Math.floor(r() * n);
   const tensor = (): Tensor => {
-    const shape = Array.from({ length: int(4) }, () => BigInt([0, 1, 3, 127, 128, 300, 16384, 2 ** 21][int(8)]));
+    const shape = Array.from({ length: int(4) }, () => BigInt([0, 1, 3, 127, 128, 300, 16384, 2 ** 21, 2 ** 40, Number.MAX_SAFE_INTEGER][int(10)]));
     return create(TensorSchema, {
       datatype: ['FP64', 'FP32', 'INT32', 'INT64', 'BOOL', 'C128', ''][int(7)], shape,
       rawContents: Uint8Array.from({ length: [0, 1, 8, 24, 127, 128, 200, 20000][int(8)] }, () => int(256)), weak: r() < 0.3,
