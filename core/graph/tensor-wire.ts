@@ -217,7 +217,7 @@ export const emptyTensor = (): Tensor => ({ $typeName: TensorSchema.typeName, da
 const NO_BYTES = new Uint8Array(0);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isUint32 = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
-const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && isDim(d) ? BigInt(d) : null);
+const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && isDim(d) ? BigInt(Number(d)) : null); // exact below 2^53, and cheaper than parsing a BigInt
 /** A dimension as int64's JSON string: 0, or up to 15 digits without a leading 0. */
 function isDim(s: string): boolean {
   if (s.length === 0 || s.length > 15 || (s.length > 1 && s.charCodeAt(0) === 0x30)) return false;
@@ -411,7 +411,8 @@ const text = new Text();
 /** Standard base64 with its padding as bytes; null where s is not that (small ones are checked as they are read). */
 function fromBase64(s: string): Uint8Array | null {
   if (s.length % 4 !== 0) return null;
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0, end = s.length - pad, n = (s.length / 4) * 3 - pad;
+  const pad = s.length && s.charCodeAt(s.length - 1) === EQUALS ? (s.charCodeAt(s.length - 2) === EQUALS ? 2 : 1) : 0;
+  const end = s.length - pad, n = (s.length / 4) * 3 - pad;
   if (n > SMALL) return BASE64.test(s) ? new Uint8Array(Buffer.from(s, 'base64')) : null; // a copy: Buffers share a pool
   const out = new Uint8Array(n);
   let bad = 0;
