@@ -29,7 +29,8 @@ import { GraphSchema } from '../core/graph/gen/gradd/v1/graph_pb.js';
 import { ValueAndGradRequestSchema } from '../core/graph/gen/gradd/v1/gradient_pb.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3), WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+// Six slices per cell: this machine's speed can change by half from one second to the next (see the spread printed).
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6), WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const H2LOAD = spawnSync('h2load', ['--version']).status === 0;
 const GENERATOR = process.env.BENCH_GENERATOR ?? (H2LOAD ? 'h2load' : 'node');
 if (GENERATOR !== 'node' && GENERATOR !== 'h2load') throw new Error(`BENCH_GENERATOR is ${GENERATOR}; use node or h2load`);
@@ -174,25 +175,28 @@ function summary(t: Tally) {
 
 // Warm-up: V8 keeps optimizing the server's request path for several seconds of load (about 1,000 functions).
 for (const t of targets) await load(t, 16, t.name.includes('no-op') ? 2000 : WARMUP_S * 1000);
-const rows: { target: string; clients: number; rps: number; p50: number; p99: number; cpuUs: number; ofNoop?: number }[] = [];
+const rows: { target: string; clients: number; rps: number; p50: number; p99: number; cpuUs: number; ofNoop?: number; slices?: number[] }[] = [];
 const how = GENERATOR === 'h2load' ? 'h2load (C; a connection per client, one request in flight; HTTP/1.1 keep-alive, and HTTP/2 for gRPC)'
   : 'this Node process (HTTP: node:http keep-alive Agent; gRPC: unary calls, one node:http2 session per client)';
 console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, warmed up ${WARMUP_S} s per gradient route; ${SECONDS} s per cell in ${SLICE_S} s slices alternating with its no-op; load generator on the same cores: ${how}`);
-console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op');
+console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op (each slice pair)');
 for (const clients of [1, 16, 64]) {
   for (const transport of ['gRPC', 'HTTP']) {
     const [gradTarget, noopTarget] = targets.filter((t) => t.name.startsWith(transport));
     // The two alternate in slices, so that a machine that speeds up or slows down meanwhile affects both alike.
-    const [g, n] = [tally(), tally()];
+    const [g, n] = [tally(), tally()], pairs: number[] = [];
     for (let k = 0; k < SECONDS / SLICE_S; k++) {
+      const [g0, n0] = [g.lat.length, n.lat.length];
       await load(noopTarget, clients, SLICE_S * 1000, n);
       await load(gradTarget, clients, SLICE_S * 1000, g);
+      pairs.push((g.lat.length - g0) / (n.lat.length - n0));
     }
     const [grad, noop] = [summary(g), summary(n)];
     for (const [name, r] of [[gradTarget.name, grad], [noopTarget.name, noop]] as const) {
-      const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: grad.rps / noop.rps } : {}) };
+      const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: grad.rps / noop.rps, slices: pairs } : {}) };
       rows.push(row);
-      console.log(`${name.padEnd(32)}${String(clients).padStart(7)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(3).padStart(9)}${r.p99.toFixed(3).padStart(9)}${r.cpuUs.toFixed(0).padStart(20)}${row.ofNoop ? `${(row.ofNoop * 100).toFixed(0)}%`.padStart(13) : ''}`);
+      const spread = row.slices ? `   (slices ${Math.round(100 * Math.min(...pairs))}–${Math.round(100 * Math.max(...pairs))}%)` : '';
+      console.log(`${name.padEnd(32)}${String(clients).padStart(7)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(3).padStart(9)}${r.p99.toFixed(3).padStart(9)}${r.cpuUs.toFixed(0).padStart(20)}${row.ofNoop ? `${(row.ofNoop * 100).toFixed(0)}%`.padStart(13) : ''}${spread}`);
     }
   }
 }
