@@ -217,7 +217,8 @@ export const emptyTensor = (): Tensor => ({ $typeName: TensorSchema.typeName, da
 const NO_BYTES = new Uint8Array(0);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isUint32 = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
-const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && isDim(d) ? BigInt(Number(d)) : null); // exact below 2^53, and cheaper than parsing a BigInt
+// A string dimension goes through Number: exact (isDim allows below 2^53), and cheaper than parsing a BigInt.
+const dimOf = (d: unknown) => (typeof d === 'number' ? (Number.isSafeInteger(d) && d >= 0 ? BigInt(d) : null) : typeof d === 'string' && isDim(d) ? BigInt(Number(d)) : null);
 /** A dimension as int64's JSON string: 0, or up to 15 digits without a leading 0. */
 function isDim(s: string): boolean {
   if (s.length === 0 || s.length > 15 || (s.length > 1 && s.charCodeAt(0) === 0x30)) return false;
@@ -350,6 +351,32 @@ for (let i = 0; i < 64; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
 const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0)), EQUALS = 0x3d;
 
+/** Standard base64 with its padding as bytes; null where s is not that (small ones are checked as they are read). */
+function fromBase64(s: string): Uint8Array | null {
+  if (s.length % 4 !== 0) return null;
+  const pad = s.length && s.charCodeAt(s.length - 1) === EQUALS ? (s.charCodeAt(s.length - 2) === EQUALS ? 2 : 1) : 0;
+  const end = s.length - pad, n = (s.length / 4) * 3 - pad;
+  if (n > SMALL) return BASE64.test(s) ? new Uint8Array(Buffer.from(s, 'base64')) : null; // a copy: Buffers share a pool
+  const out = new Uint8Array(n);
+  let bad = 0;
+  for (let i = 0, o = 0; i < s.length; i += 4) {
+    const a = digit(s, i, end), b = digit(s, i + 1, end), c = digit(s, i + 2, end), d = digit(s, i + 3, end);
+    bad |= a | b | c | d;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    if (o < n) out[o++] = v >> 16;
+    if (o < n) out[o++] = (v >> 8) & 255;
+    if (o < n) out[o++] = v & 255;
+  }
+  return bad < 0 ? null : out;
+}
+
+/** The value of s's character i: 0 for the padding from `end` on, -1 for a character outside the alphabet. */
+function digit(s: string, i: number, end: number): number {
+  if (i >= end) return 0;
+  const c = s.charCodeAt(i);
+  return c < 128 ? VALUE[c] : -1;
+}
+
 // ---- writing JSON ----
 
 const [QUOTE, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET] = Array.from('",{}[]', (c) => c.charCodeAt(0));
@@ -407,29 +434,3 @@ class Text {
   }
 }
 const text = new Text();
-
-/** Standard base64 with its padding as bytes; null where s is not that (small ones are checked as they are read). */
-function fromBase64(s: string): Uint8Array | null {
-  if (s.length % 4 !== 0) return null;
-  const pad = s.length && s.charCodeAt(s.length - 1) === EQUALS ? (s.charCodeAt(s.length - 2) === EQUALS ? 2 : 1) : 0;
-  const end = s.length - pad, n = (s.length / 4) * 3 - pad;
-  if (n > SMALL) return BASE64.test(s) ? new Uint8Array(Buffer.from(s, 'base64')) : null; // a copy: Buffers share a pool
-  const out = new Uint8Array(n);
-  let bad = 0;
-  for (let i = 0, o = 0; i < s.length; i += 4) {
-    const a = digit(s, i, end), b = digit(s, i + 1, end), c = digit(s, i + 2, end), d = digit(s, i + 3, end);
-    bad |= a | b | c | d;
-    const v = (a << 18) | (b << 12) | (c << 6) | d;
-    if (o < n) out[o++] = v >> 16;
-    if (o < n) out[o++] = (v >> 8) & 255;
-    if (o < n) out[o++] = v & 255;
-  }
-  return bad < 0 ? null : out;
-}
-
-/** The value of s's character i: 0 for the padding from `end` on, -1 for a character outside the alphabet. */
-function digit(s: string, i: number, end: number): number {
-  if (i >= end) return 0;
-  const c = s.charCodeAt(i);
-  return c < 128 ? VALUE[c] : -1;
-}
