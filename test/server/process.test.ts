@@ -42,10 +42,10 @@ describe('gradd serve', () => {
     await b.exited;
   }, 90_000);
 
-  it('the compiled server (npm start) starts under a Node flag that worker threads refuse when it is passed to them, and computes on them', async () => {
-    const cli = join(import.meta.dirname, '../../dist/server/cli.js');
-    expect(existsSync(join(import.meta.dirname, '../../dist/server/threads.js')), 'dist/ is missing or stale: run npm run build:ts').toBe(true);
-    const s = await serveProcess(dataDir, undefined, [], ['--trace-gc', cli]);
+  // npm start's Node flags (a young-generation size), and --trace-gc: Worker refuses both when they are passed to it.
+  const startFlags = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).scripts.start.split(/\s+/).filter((w: string) => w.startsWith('--'));
+  const onWorkers = async (entry: string[]) => {
+    const s = await serveProcess(dataDir, undefined, [], entry);
     // A graph with a loop runs on the worker pool, never inline.
     const r = await http(s, 'POST', `/v1/models/${loopId}/evaluate`, { inputs: [{ datatype: 'INT64', shape: [], contents: { int64Contents: ['2'] } }, jsonF64([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])] });
     expect(r.status).toBe(200);
@@ -53,6 +53,17 @@ describe('gradd serve', () => {
     expect(new Float64Array(new Uint8Array(Buffer.from(r.body.outputs[0].rawContents, 'base64')).buffer)[0]).toBeCloseTo(want, 12);
     s.child.kill('SIGKILL');
     await s.exited;
+  };
+
+  it('the compiled server (npm start) starts under Node flags that worker threads refuse when they are passed to them, and computes on them', async () => {
+    const cli = join(import.meta.dirname, '../../dist/server/cli.js');
+    expect(existsSync(join(import.meta.dirname, '../../dist/server/threads.js')), 'dist/ is missing or stale: run npm run build:ts').toBe(true);
+    expect(startFlags.length).toBeGreaterThan(0);
+    await onWorkers(['--trace-gc', ...startFlags, cli]);
+  }, 90_000);
+
+  it('so does the server from its TypeScript sources (as bench/server.ts starts it without a build)', async () => {
+    await onWorkers([...startFlags, '--import', 'tsx', 'server/cli.ts']);
   }, 90_000);
 
   it('drains on SIGTERM: the in-flight request finishes, new ones are refused, exit code 0', async () => {
