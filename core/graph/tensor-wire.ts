@@ -63,19 +63,18 @@ function writers(fields: readonly DescField[]): Writers<DescMessage> {
     json(m) {
       const msg = m as unknown as Record<string, undefined | Tensor | Tensor[]> & Unknown;
       if (msg.$unknown?.length) return null;
-      const w = text;
-      w.at = 0;
+      const w = text; // empty: done and drop leave it so
       for (const f of fields) {
         const v = msg[f.localName];
         if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
         w.byte(w.at ? COMMA : LBRACE); w.byte(QUOTE); w.ascii(f.jsonName); w.ascii('":');
         if (!Array.isArray(v)) {
-          if (!plain(v)) return null;
+          if (!plain(v)) return w.drop();
           tensorJson(w, v);
           continue;
         }
         for (let i = 0; i < v.length; i++) {
-          if (!plain(v[i])) return null;
+          if (!plain(v[i])) return w.drop();
           w.byte(i ? COMMA : LBRACKET);
           tensorJson(w, v[i]);
         }
@@ -429,8 +428,17 @@ class Text {
   /** The text written, as a string; a buffer grown for a large message is let go. */
   done(): string {
     const s = this.b.toString('latin1', 0, this.at);
-    if (this.b.length > TEXT_BYTES) this.b = Buffer.alloc(TEXT_BYTES);
+    this.clear();
     return s;
+  }
+  /** Gives the text up (a tensor the writer leaves to protobuf-es), letting go of a buffer grown for it: null. */
+  drop(): null {
+    this.clear();
+    return null;
+  }
+  private clear(): void {
+    this.at = 0;
+    if (this.b.length > TEXT_BYTES) this.b = Buffer.alloc(TEXT_BYTES);
   }
 }
 const text = new Text();

@@ -64,6 +64,15 @@ describe('tensor-only messages', () => {
     expect(toJsonString(g.ValueAndGradResponseSchema, typed)).toBe('{"value":{"datatype":"FP64","shape":["2"],"contents":{"fp64Contents":[-0,1.5]}}}');
   });
 
+  it('give up part-way, after a large tensor, and then write the next message from the start', () => {
+    const big = { datatype: 'FP64', shape: [12_500n], rawContents: Uint8Array.from({ length: 100_000 }, (_, i) => i % 251) };
+    const mixed = create(g.JacobianResponseSchema, { jacobians: [big, { datatype: 'FP64', contents: { fp64Contents: [2] } }] });
+    expect(tensorWriters(g.JacobianResponseSchema)!.json(mixed)).toBeNull();
+    expect(toJsonString(g.JacobianResponseSchema, mixed)).toBe(JSON.stringify(toJson(g.JacobianResponseSchema, mixed)));
+    const small = create(g.ValueAndGradResponseSchema, { value: { datatype: 'FP64', rawContents: new Uint8Array([0, 0, 0, 0, 0, 0, 0xf0, 0x3f]) } });
+    expect(tensorWriters(g.ValueAndGradResponseSchema)!.json(small)).toBe('{"value":{"datatype":"FP64","rawContents":"AAAAAAAA8D8="}}');
+  });
+
   it('write a gradient as the proto3 mapping spells it, by hand', () => {
     const msg = create(g.ValueAndGradResponseSchema, {
       value: { datatype: 'FP64', rawContents: new Uint8Array([0, 0, 0, 0, 0, 0, 0xf0, 0x3f]) },
