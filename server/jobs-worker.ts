@@ -96,7 +96,11 @@ export type JobMessage =
   /** The job's last state, as written; `stopped`: the server is shutting down and the job resumes when it restarts. */
   | { kind: 'end'; checkpoint: Checkpoint; stopped: boolean };
 
-/** The loss and flat gradient of the request's output with respect to its argnums, as a function of the flat parameters. */
+/**
+ * The loss and flat gradient of the request's output with respect to its argnums, as a function of the flat parameters.
+ * Through the tracer, as embedded gradd differentiates: ValueAndGrad's compiled gradient graph rounds differently, and
+ * a job must give the embedded optimizers' parameters bit for bit (compiled, test/jobs/restart.test.ts's job ended 7e-5 away).
+ */
 function objective(ir: Graph, argnums: number[], output: number, fixed: NDArray[], limits: Limits): Objective {
   const f = (...xs: Value[]) => (evalGraph(ir, xs, { limits: graphLimits(limits) }) as Value[])[output];
   const vg = valueAndGrad(f, argnums);
