@@ -3,7 +3,7 @@
 // routes, /metrics, and the OpenAPI document (/docs/json) with its page (/docs). Jobs: WatchJob is a stream
 // of server-sent events; /jobs is a page of the tenant's jobs with live loss curves (server/page/).
 import { existsSync, readFileSync } from 'node:fs';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { fromBinary, toBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
@@ -66,13 +66,17 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     const body = httpBody(p), status = httpStatus(p);
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   };
+  // Node times a request out until its body has arrived, checking on this interval (30 s by default, far longer
+  // than a slow body should take). requestTimeout belongs here, at the server's making, which also sets its
+  // headersTimeout below it: Fastify sets only requestTimeout, later, and above the default headersTimeout (60 s)
+  // Node swaps the two, leaving a body that trickles in a minute.
+  const nodeTimeouts = { requestTimeout: cfg.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, cfg.requestTimeoutMs) };
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: cfg.limits.maxRequestBytes,
     requestTimeout: cfg.requestTimeoutMs,
-    // Node checks request timeouts on this interval (30 s by default, far longer than a slow body should take).
-    http: { connectionsCheckingInterval: Math.min(1000, cfg.requestTimeoutMs) },
-    ...(tls ? { https: { ...tls, connectionsCheckingInterval: Math.min(1000, cfg.requestTimeoutMs) } } : {}),
+    http: nodeTimeouts,
+    ...(tls ? { https: { ...tls, ...nodeTimeouts } } : {}),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, strict: false } },
@@ -96,24 +100,8 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     socket.once('close', () => connections--);
   });
 
-  // Node's requestTimeout stops waiting for headers, not for a body trickling in after them: a sweep does, over the
-  // requests whose body is still due (one timer per request cost about a quarter of a small POST's time).
-  const bodyDue = new Map<IncomingMessage, number>();
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [raw, deadline] of bodyDue) {
-      if (raw.complete || raw.destroyed) bodyDue.delete(raw);
-      else if (now >= deadline) {
-        bodyDue.delete(raw);
-        rawError(raw.socket, { code: 'REQUEST_TIMEOUT', message: `the request body did not arrive within ${cfg.requestTimeoutMs} ms (requestTimeout)` });
-      }
-    }
-  }, Math.min(1000, cfg.requestTimeoutMs)).unref();
-  app.addHook('onClose', (_app, done) => { clearInterval(sweep); done(); });
-
   // Hooks take callbacks rather than return promises: one promise and microtask less per request, each.
   app.addHook('onRequest', (req, reply, done) => {
-    if ((req.headers['content-length'] || req.headers['transfer-encoding']) && !req.raw.complete) bodyDue.set(req.raw, Date.now() + cfg.requestTimeoutMs);
     if (connections > cfg.limits.maxConnections) {
       reply.header('connection', 'close');
       fail('UNAVAILABLE', `the server has ${connections} open connections, more than its limit (maxConnections ${cfg.limits.maxConnections}); retry later`);
@@ -122,7 +110,6 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
-    bodyDue.delete(req.raw);
     const status = req.problem ? ERRORS[req.problem].grpc : reply.statusCode < 400 ? 'OK' : 'UNKNOWN';
     metrics.observe('http', req.routeOptions.config.rpc ?? 'unmatched', status, reply.elapsedTime / 1000);
     done();

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DescMessage } from '@bufbuild/protobuf';
@@ -108,7 +109,7 @@ describe('TLS', () => {
     dir = mkdtempSync(join(tmpdir(), 'gradd-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
       '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-    s = await startServer({ tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') } });
+    s = await startServer({ requestTimeoutMs: 1000, tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') } });
   });
   afterAll(async () => { await s.close(); rmSync(dir, { recursive: true, force: true }); });
 
@@ -126,5 +127,20 @@ describe('TLS', () => {
     const plain = new GrpcCaller(s.grpcAddress);
     await expect(plain.call(`${I}ServerLive`, k.ServerLiveRequestSchema, k.ServerLiveResponseSchema, {}, { deadline: 2000 })).rejects.toMatchObject({ code: expect.any(Number) });
     plain.close();
+  });
+
+  it('answers a body that stops arriving with 408 and a JSON error, as over plain HTTP', async () => {
+    const t0 = performance.now();
+    const raw = await new Promise<string>((resolve) => {
+      let got = '';
+      const sock = tlsConnect({ port: s.httpPort, host: '127.0.0.1', ca: readFileSync(join(dir, 'cert.pem')), servername: 'localhost' },
+        () => sock.write('POST /v1/models HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"gra'));
+      sock.on('data', (d) => (got += d));
+      sock.on('close', () => resolve(got));
+      setTimeout(() => { sock.destroy(); resolve(got); }, 8000);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error.code).toBe('REQUEST_TIMEOUT');
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
