@@ -1,11 +1,14 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=8 --no-parallel-scavenge
 // The `gradd` command: `gradd serve --http PORT --grpc PORT --data-dir DIR`; every flag also reads an
 // environment variable (GRADD_*). SIGTERM and SIGINT drain in-flight requests and exit 0.
 // `gradd job start REQUEST.json [--watch]`, `gradd job watch ID` (a progress bar), `gradd job cancel ID`:
 // optimization jobs on the server at --url (GRADD_URL).
-// The server runs with 8 MB young-generation semispaces (V8's default: 16), here and wherever it is started (npm start,
-// docker/Dockerfile, bench/server.ts): under gRPC load a scavenge's pause grew with the semispace (about 1.0, 1.4 and
-// 2.2 ms at 8, 16 and 32 MB) and every call in flight waits it out; 8 MB cut the p99 at 16 clients by about a tenth.
+// The server runs with 8 MB young-generation semispaces (V8's default: 16) and scavenges on one thread, here and wherever
+// it is started (npm start, docker/Dockerfile, bench/server.ts). Every call in flight waits out a scavenge's pause. Under
+// gRPC load the pause grew with the semispace (about 1.0, 1.4 and 2.2 ms at 8, 16 and 32 MB): 8 MB cut the p99 at 16
+// clients by about a tenth. A scavenge keeps only 7-80 KB of a server's young objects, too little for helper threads to
+// share: waiting for them, on cores that requests also want, made the mean pause 0.9 ms rather than 0.6, and the p99
+// 0.3-0.6 ms longer.
 import { readFileSync } from 'node:fs';
 import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { Presets, SingleBar } from 'cli-progress';

@@ -42,7 +42,7 @@ describe('docker/Dockerfile', () => {
     const pkg = JSON.parse(read('package.json'));
     expect(JSON.parse(all('ENTRYPOINT')[0])).toEqual(['node', ...nodeFlags(pkg.scripts.start), pkg.bin.gradd]);
     expect(JSON.parse(all('CMD')[0])).toEqual(['serve']);
-    expect(nodeFlags(pkg.scripts.start)).toEqual(['--max-semi-space-size=8']);
+    expect(nodeFlags(pkg.scripts.start)).toEqual(['--max-semi-space-size=8', '--no-parallel-scavenge']);
     expect(read('server/cli.ts').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${nodeFlags(pkg.scripts.start).join(' ')}`);
   });
 
