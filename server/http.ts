@@ -67,9 +67,9 @@ export async function createHttpServer(cfg: Config, svc: Service, jobs: Jobs, au
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   };
   // Node times a request out until its body has arrived, checking on this interval (30 s by default, far longer
-  // than a slow body should take). requestTimeout belongs here, at the server's making, which also sets its
-  // headersTimeout below it: Fastify sets only requestTimeout, later, and above the default headersTimeout (60 s)
-  // Node swaps the two, leaving a body that trickles in a minute.
+  // than a slow body should take). requestTimeout goes here, where the server is made, so that Node keeps its
+  // headersTimeout within it: Fastify sets only requestTimeout, afterwards, leaving headersTimeout at 60 s, and Node
+  // holds a whole request to the larger of the two.
   const nodeTimeouts = { requestTimeout: cfg.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, cfg.requestTimeoutMs) };
   const app = Fastify({
     loggerInstance: log,
