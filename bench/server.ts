@@ -42,7 +42,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'gradd-bench-'));
 const compiled = existsSync(join(root, 'dist/server/cli.js'));
 const freePort = () => new Promise<number>((resolve) => { const srv = createNetServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as AddressInfo; srv.close(() => resolve(port)); }); });
 const ports = { http: await freePort(), grpc: await freePort() };
-const child = spawn(process.execPath, ['--max-semi-space-size=8', '--no-parallel-scavenge', ...(compiled ? ['dist/server/cli.js'] : ['--import', 'tsx', 'server/cli.ts']),
+// The server under npm start's Node flags (server/cli.ts says why).
+const startFlags = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
+const child = spawn(process.execPath, [...startFlags, ...(compiled ? ['dist/server/cli.js'] : ['--import', 'tsx', 'server/cli.ts']),
   'serve', '--host', '127.0.0.1', '--http', String(ports.http), '--grpc', String(ports.grpc), '--data-dir', dataDir, '--log-level', 'warn'], { cwd: root, stdio: 'inherit' });
 process.on('exit', () => { child.kill('SIGKILL'); rmSync(dataDir, { recursive: true, force: true }); });
 for (let i = 0; ; i++) {

@@ -42,7 +42,7 @@ describe('gradd serve', () => {
     await b.exited;
   }, 90_000);
 
-  // npm start's Node flags (a young-generation size), and --trace-gc: Worker refuses both when they are passed to it.
+  // npm start's Node flags (the young generation's size, collected on one thread), and --trace-gc: Worker refuses them all when they are passed to it.
   const startFlags = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).scripts.start.split(/\s+/).filter((w: string) => w.startsWith('--'));
   const onWorkers = async (entry: string[]) => {
     const s = await serveProcess(dataDir, undefined, [], entry);
