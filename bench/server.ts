@@ -169,6 +169,11 @@ async function h2load(target: Target, clients: number, ms: number, t: Tally) {
   for (const l of lines) t.lat.push(Number(l.split('\t')[2]) / 1000);
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
 function summary(t: Tally) {
   t.lat.sort((a, b) => a - b);
   const q = (p: number) => t.lat[Math.min(t.lat.length - 1, Math.floor(p * t.lat.length))];
@@ -195,7 +200,9 @@ for (const clients of [1, 16, 64]) {
     }
     const [grad, noop] = [summary(g), summary(n)];
     for (const [name, r] of [[gradTarget.name, grad], [noopTarget.name, noop]] as const) {
-      const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: grad.rps / noop.rps, slices: pairs } : {}) };
+      // The share of the no-op rate: the median pair, so that a pair split by a change of machine speed (its
+      // slices 30–100% apart are seen) counts as one pair, not by its requests.
+      const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: median(pairs), slices: pairs } : {}) };
       rows.push(row);
       const spread = row.slices ? `   (slices ${Math.round(100 * Math.min(...pairs))}–${Math.round(100 * Math.max(...pairs))}%)` : '';
       console.log(`${name.padEnd(32)}${String(clients).padStart(7)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(3).padStart(9)}${r.p99.toFixed(3).padStart(9)}${r.cpuUs.toFixed(0).padStart(20)}${row.ofNoop ? `${(row.ofNoop * 100).toFixed(0)}%`.padStart(13) : ''}${spread}`);
