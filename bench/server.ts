@@ -186,7 +186,7 @@ const rows: { target: string; clients: number; rps: number; p50: number; p99: nu
 const how = GENERATOR === 'h2load' ? 'h2load (C; a connection per client, one request in flight; HTTP/1.1 keep-alive, and HTTP/2 for gRPC)'
   : 'this Node process (HTTP: node:http keep-alive Agent; gRPC: unary calls, one node:http2 session per client)';
 console.log(`gradd server bench: ${availableParallelism()} cores, server from ${compiled ? 'dist' : 'sources (tsx)'}, warmed up ${WARMUP_S} s per gradient route; ${SECONDS} s per cell in ${SLICE_S} s slices alternating with its no-op; load generator on the same cores: ${how}`);
-console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op (each slice pair)');
+console.log('target                          clients   req/s    p50 ms   p99 ms   server CPU µs/req   % of no-op: median slice pair (range)');
 for (const clients of [1, 16, 64]) {
   for (const transport of ['gRPC', 'HTTP']) {
     const [gradTarget, noopTarget] = targets.filter((t) => t.name.startsWith(transport));
@@ -200,8 +200,8 @@ for (const clients of [1, 16, 64]) {
     }
     const [grad, noop] = [summary(g), summary(n)];
     for (const [name, r] of [[gradTarget.name, grad], [noopTarget.name, noop]] as const) {
-      // The share of the no-op rate: the median pair, so that a pair split by a change of machine speed (its
-      // slices 30–100% apart are seen) counts as one pair, not by its requests.
+      // The share of the no-op rate is the median pair's: a pair that a change of machine speed splits (one
+      // slice at full speed, the other at half) counts as one pair, not by its requests.
       const row = { target: name, clients, ...r, ...(r === grad ? { ofNoop: median(pairs), slices: pairs } : {}) };
       rows.push(row);
       const spread = row.slices ? `   (slices ${Math.round(100 * Math.min(...pairs))}–${Math.round(100 * Math.max(...pairs))}%)` : '';
