@@ -27,6 +27,7 @@ import { trace } from '../core/graph/trace.js';
 import { graphToProto, tensorToProto, toJson } from '../core/graph/wire.js';
 import { GraphSchema } from '../core/graph/gen/gradd/v1/graph_pb.js';
 import { ValueAndGradRequestSchema } from '../core/graph/gen/gradd/v1/gradient_pb.js';
+import { NODE_FLAGS } from '../server/config.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 // Six slices per cell: this machine's speed can change by half from one second to the next (see the spread printed).
@@ -42,9 +43,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'gradd-bench-'));
 const compiled = existsSync(join(root, 'dist/server/cli.js'));
 const freePort = () => new Promise<number>((resolve) => { const srv = createNetServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as AddressInfo; srv.close(() => resolve(port)); }); });
 const ports = { http: await freePort(), grpc: await freePort() };
-// The server under npm start's Node flags (server/cli.ts says why).
-const startFlags = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
-const child = spawn(process.execPath, [...startFlags, ...(compiled ? ['dist/server/cli.js'] : ['--import', 'tsx', 'server/cli.ts']),
+const child = spawn(process.execPath, [...NODE_FLAGS, ...(compiled ? ['dist/server/cli.js'] : ['--import', 'tsx', 'server/cli.ts']),
   'serve', '--host', '127.0.0.1', '--http', String(ports.http), '--grpc', String(ports.grpc), '--data-dir', dataDir, '--log-level', 'warn'], { cwd: root, stdio: 'inherit' });
 process.on('exit', () => { child.kill('SIGKILL'); rmSync(dataDir, { recursive: true, force: true }); });
 for (let i = 0; ; i++) {

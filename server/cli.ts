@@ -4,7 +4,7 @@
 // `gradd job start REQUEST.json [--watch]`, `gradd job watch ID` (a progress bar), `gradd job cancel ID`:
 // optimization jobs on the server at --url (GRADD_URL).
 // The server runs with 8 MB young-generation semispaces (V8's default: 16) and scavenges on one thread, here and wherever
-// it is started (npm start, docker/Dockerfile, bench/server.ts). Every call in flight waits out a scavenge's pause. Under
+// it is started (NODE_FLAGS in server/config.ts). Every call in flight waits out a scavenge's pause. Under
 // gRPC load the pause grew with the semispace (about 1.0, 1.4 and 2.2 ms at 8, 16 and 32 MB): 8 MB cut the p99 at 16
 // clients by about a tenth. A scavenge keeps only 7-80 KB of a server's young objects, too little for helper threads to
 // share: waiting for them, on cores that requests also want, made the mean pause 0.9 ms rather than 0.6, and the p99

@@ -2,6 +2,10 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
+/** The Node flags the server runs under (server/cli.ts says why): npm start, cli.ts's shebang and docker/Dockerfile's
+ * ENTRYPOINT give them (test/client/docker.test.ts holds them to this list), bench/server.ts passes them. */
+export const NODE_FLAGS = ['--max-semi-space-size=8', '--no-parallel-scavenge'];
+
 export interface Config {
   host: string;
   /** 0 picks a free port. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { defaultConfig } from '../../server/config.js';
+import { defaultConfig, NODE_FLAGS } from '../../server/config.js';
 import { startServer, type TestServer } from '../server/helpers.js';
 import { ROOT } from './helpers.js';
 
@@ -20,8 +20,6 @@ const all = (k: string) => instructions.filter(([i]) => i === k).map(([, a]) => 
 const compose = parse(read('docker/compose.yaml'));
 const service = compose.services.gradd;
 const defaults = defaultConfig();
-/** The Node flags a command line gives before its script: `node --a=1 dist/server/cli.js serve` gives ['--a=1']. */
-const nodeFlags = (command: string) => { const words = command.split(/\s+/).slice(1); return words.slice(0, words.findIndex((w) => !w.startsWith('--'))); };
 const env = Object.fromEntries(all('ENV').flatMap((a) => a.split(/\s+/).map((kv) => kv.split('='))));
 
 describe('docker/Dockerfile', () => {
@@ -35,15 +33,15 @@ describe('docker/Dockerfile', () => {
     expect(read('scripts/apt-packages-test.txt')).toMatch(/^chromium$/m);
   });
 
-  it('exposes the default ports, keeps the data directory on a volume, and runs the package\'s gradd command under npm start\'s Node flags', () => {
+  it('exposes the default ports, keeps the data directory on a volume, and runs the package\'s gradd command under the server\'s Node flags, as npm start and the gradd command do', () => {
     expect(all('EXPOSE').flatMap((a) => a.split(/\s+/)).map(Number).sort()).toEqual([defaults.httpPort, defaults.grpcPort].sort());
     expect(all('VOLUME')).toEqual([env.GRADD_DATA_DIR]);
     expect(env.GRADD_HOST).toBe('0.0.0.0');
     const pkg = JSON.parse(read('package.json'));
-    expect(JSON.parse(all('ENTRYPOINT')[0])).toEqual(['node', ...nodeFlags(pkg.scripts.start), pkg.bin.gradd]);
+    expect(JSON.parse(all('ENTRYPOINT')[0])).toEqual(['node', ...NODE_FLAGS, pkg.bin.gradd]);
     expect(JSON.parse(all('CMD')[0])).toEqual(['serve']);
-    expect(nodeFlags(pkg.scripts.start)).toEqual(['--max-semi-space-size=8', '--no-parallel-scavenge']);
-    expect(read('server/cli.ts').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${nodeFlags(pkg.scripts.start).join(' ')}`);
+    expect(pkg.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} ${pkg.bin.gradd} serve`);
+    expect(read('server/cli.ts').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
   });
 
   it('sends what the build needs, and no build outputs, to the engine', () => {

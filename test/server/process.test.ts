@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { np } from '../../core/np.js';
 import { catalogVersion } from '../../core/graph/version.js';
+import { NODE_FLAGS } from '../../server/config.js';
 import { http, jsonF64, jsonGraph, killAll, serveProcess } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -42,8 +43,7 @@ describe('gradd serve', () => {
     await b.exited;
   }, 90_000);
 
-  // npm start's Node flags (the young generation's size, collected on one thread), and --trace-gc: Worker refuses them all when they are passed to it.
-  const startFlags = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).scripts.start.split(/\s+/).filter((w: string) => w.startsWith('--'));
+  // The server's Node flags (the young generation's size, collected on one thread), and --trace-gc: Worker refuses them all when they are passed to it.
   const onWorkers = async (entry: string[]) => {
     const s = await serveProcess(dataDir, undefined, [], entry);
     // A graph with a loop runs on the worker pool, never inline.
@@ -58,12 +58,11 @@ describe('gradd serve', () => {
   it('the compiled server (npm start) starts under Node flags that worker threads refuse when they are passed to them, and computes on them', async () => {
     const cli = join(import.meta.dirname, '../../dist/server/cli.js');
     expect(existsSync(join(import.meta.dirname, '../../dist/server/threads.js')), 'dist/ is missing or stale: run npm run build:ts').toBe(true);
-    expect(startFlags.length).toBeGreaterThan(0);
-    await onWorkers(['--trace-gc', ...startFlags, cli]);
+    await onWorkers(['--trace-gc', ...NODE_FLAGS, cli]);
   }, 90_000);
 
   it('so does the server from its TypeScript sources (as bench/server.ts starts it without a build)', async () => {
-    await onWorkers([...startFlags, '--import', 'tsx', 'server/cli.ts']);
+    await onWorkers([...NODE_FLAGS, '--import', 'tsx', 'server/cli.ts']);
   }, 90_000);
 
   it('drains on SIGTERM: the in-flight request finishes, new ones are refused, exit code 0', async () => {
