@@ -330,7 +330,7 @@ function bilinear(name: string, spec: (a: Meta, b: Meta, attrs: Attrs) => Spec, 
 // matmuls of transposed views or outer products (catalog ops, so they differentiate again).
 
 /** [m, k, n] when a (m×k, or a k-vector) and b (k×n, or a k-vector) have one or two dimensions and align. */
-function matrixDims(a: Meta, b: Meta): [number, number, number] | null {
+export function matrixDims(a: Meta, b: Meta): [number, number, number] | null {
   const p = a.shape.length, q = b.shape.length, k = a.shape[p - 1];
   if (p < 1 || p > 2 || q < 1 || q > 2 || b.shape[0] !== k) return null;
   return [p === 2 ? a.shape[0] : 1, k, q === 2 ? b.shape[1] : 1];

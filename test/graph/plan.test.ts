@@ -85,6 +85,29 @@ describe('compiled elementwise loops', () => {
     }
   });
 
+  it('runs small matrix products and totals in its loops, as jsGemm and sum3 add up', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const shapes = [[3, 4], [4], [4, 2], [3]], xs = shapes.map((s) => arg(s, dtype)), ys = shapes.map((s) => arg(s, dtype));
+      // every kind of product (matrix·vector, vector·matrix, matrix·matrix, vector·vector); totals of values made in
+      // their loop, read after it (q, t) by nodes of the same shape as the loop; a product of a value of the loop before it (d)
+      const f = (a: any, v: any, b: any, s: any) => {
+        const h = np.tanh(np.dot(a, v)), q = np.sum(np.multiply(h, s)), r = np.subtract(q, h);
+        const z = np.multiply(np.matmul(a, b), 2), t = np.sum(np.exp(z)), d = np.dot(r, h);
+        return [r, np.add(np.exp(np.dot(v, b)), t), np.divide(z, t), np.multiply(d, np.dot(v, v))];
+      };
+      const g = flat(trace(f, ...xs)), run = compile(g)!;
+      const first = run(xs).map(bits);
+      expect(first, dtype).toEqual((evalGraph(g, xs) as NDArray[]).map(bits));
+      expect(run(ys).map(bits), dtype).toEqual((evalGraph(g, ys) as NDArray[]).map(bits));
+      expect(run(xs).map(bits), `${dtype}, first inputs again`).toEqual(first);
+    }
+    // sum3 starts from +0: a total of -0 is +0, and NaN propagates through an inner product
+    const z = NDArray.fromData([-0, -0], [2]), n = NDArray.fromData([1, NaN], [2]);
+    const { got, want } = both(trace((x: any, y: any) => [np.sum(np.negative(np.abs(x))), np.dot(np.abs(x), y)], z, n), [z, n]);
+    expect(got).toEqual(want);
+    expect(got[0].values).toEqual([0]);
+  });
+
   it('keeps -0, NaN and ±inf as the ops do', () => {
     const x = NDArray.fromData([-0, 0, NaN, Infinity, -Infinity, 1e-320, -2.5], [7]);
     for (const name of ['negative', 'sign', 'sqrt', 'tanh', 'log1p', 'abs', 'floor', 'reciprocal']) {
