@@ -30,8 +30,9 @@ import { ValueAndGradRequestSchema } from '../core/graph/gen/gradd/v1/gradient_p
 import { NODE_FLAGS } from '../server/config.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-// Six slices per cell: this machine's speed can change by half from one second to the next (see the spread printed).
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6), WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+// Ten slice pairs per cell: this machine's speed can change by half from one second to the next (see the spread
+// printed), and the median of six pairs still moved by several points from run to run.
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10), WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const H2LOAD = spawnSync('h2load', ['--version']).status === 0;
 const GENERATOR = process.env.BENCH_GENERATOR ?? (H2LOAD ? 'h2load' : 'node');
 if (GENERATOR !== 'node' && GENERATOR !== 'h2load') throw new Error(`BENCH_GENERATOR is ${GENERATOR}; use node or h2load`);

@@ -2,12 +2,12 @@
 // runs one graph many times. Every node's shape rule runs once, here; a run calls each op's forward directly
 // (no tracer, no shape inference). Small real nodes run inside generated loops: elementwise nodes on the op's
 // scalar function, small matrix products (dot, matmul) as one inner product per element, and a total (sum over
-// every axis) as a running sum. Each run of consecutive such nodes of one shape (and the totals of its values
-// that follow it) becomes one loop that takes every element through all of them in locals, reading operands
-// from outside through broadcast index maps worked out in advance, and writing only the arrays something after
-// it reads (into arrays made once where only other loops read them). The results are those of evalGraph, bit
-// for bit: each node does the arithmetic, in the order, that an op's forward does below the native kernels'
-// sizes (jsGemm's inner products, sum3's running sum), and a float32 node rounds as its array would.
+// every axis) as a running sum. Each run of consecutive such nodes of one shape becomes one loop that takes
+// every element through all of them in locals (totals, and the 0-d nodes that follow from them, after it),
+// reading operands from outside through broadcast index maps worked out in advance, and writing only the arrays
+// something after it reads (into arrays made once where only other loops read them). The results are those of
+// evalGraph, bit for bit: each node does the arithmetic, in the order, that an op's forward does below the native
+// kernels' sizes (jsGemm's inner products, sum3's running sum), and a float32 node rounds as its array would.
 import { getOp, type Attrs, type Meta, type OpDef } from '../catalog.js';
 import { checkAbort } from '../cancel.js';
 import { callOp } from '../call.js';
@@ -28,6 +28,8 @@ type Step = (env: Slot[], xs: readonly NDArray[]) => void;
 /** How a node runs inside a generated loop: elementwise, an inner product per element, or a running sum; null: on its own. */
 type Loop = 'map' | 'product' | 'total' | null;
 interface Planned { op: OpDef; gets: Get[]; ins: Meta[]; out: Meta | Meta[]; attrs: Attrs | null; operands: number; loop: Loop }
+/** Per node: written into the same array every run; worked out after its run's loop; the last node that reads it. */
+interface Placement { inner: boolean[]; late: boolean[]; lastRead: Int32Array }
 
 /** Runs the graph on arrays of its input types (checked by the caller); its outputs, a flat list. */
 export type Compiled = (inputs: readonly NDArray[]) => NDArray[];
@@ -55,19 +57,21 @@ export function compile(g: Graph): Compiled | null {
     throw e;
   }
   // Runs of loop nodes, [first, last], of one shape. A product reads whole arrays, so its operands come from before
-  // its run; a total sums a value of its run as the loop makes it, and is whole only after the loop, so nothing in
-  // its run reads it.
-  const runs: [number, number][] = [], inRun = new Array<boolean>(nodes.length).fill(false);
-  const joins = (j: number, first: number, shape: readonly number[]) => {
-    const { loop, out, ins } = nodes[j], from = g.nodes[j].inputs.map((r) => ('node' in r && r.node >= first ? r.node : -1));
-    if (from.some((k) => k >= 0 && nodes[k].loop === 'total')) return false;
-    if (loop === 'total') return from[0] >= 0 && sameShape(ins[0].shape, shape);
-    return (loop === 'map' || (loop === 'product' && from.every((k) => k < 0))) && sameShape((out as Meta).shape, shape);
+  // its run. A total sums a value of its run as the loop makes it; it is whole only after the loop, where it and the
+  // 0-d elementwise nodes of it are worked out (`late`), so no node inside the loop reads them.
+  const runs: [number, number][] = [], inRun = new Array<boolean>(nodes.length).fill(false), late = [...inRun];
+  const place = (j: number, first: number, shape: readonly number[]): 'loop' | 'late' | null => {
+    const { loop, out, ins } = nodes[j], reads = g.nodes[j].inputs.flatMap((r) => ('node' in r && r.node >= first ? [r.node] : []));
+    if (loop === 'total') return reads.length === 1 && !late[reads[0]] && sameShape(ins[0].shape, shape) ? 'late' : null;
+    if (loop === 'map' && (out as Meta).shape.length === 0 && reads.length && reads.every((k) => late[k])) return 'late';
+    if (reads.some((k) => late[k])) return null;
+    return (loop === 'map' || (loop === 'product' && !reads.length)) && sameShape((out as Meta).shape, shape) ? 'loop' : null;
   };
   for (let i = 0; i < nodes.length; i++) {
-    if (nodes[i].loop === null || nodes[i].loop === 'total' || !joins(i, i, (nodes[i].out as Meta).shape)) continue;
+    const { shape } = nodes[i].out as Meta;
+    if (nodes[i].loop === null || place(i, i, shape) !== 'loop') continue;
     let last = i;
-    while (last + 1 < nodes.length && joins(last + 1, i, (nodes[i].out as Meta).shape)) last++;
+    for (let at: ReturnType<typeof place>; last + 1 < nodes.length && (at = place(last + 1, i, shape)); last++) late[last + 1] = at === 'late';
     runs.push([i, last]);
     inRun.fill(true, i, last + 1);
     i = last;
@@ -85,7 +89,7 @@ export function compile(g: Graph): Compiled | null {
     at.push(i);
     if (runs[r]?.[0] === i) {
       const [first, last] = runs[r++];
-      steps.push(fused(g, nodes, first, last, inner, lastRead));
+      steps.push(fused(g, nodes, first, last, { inner, late, lastRead }));
       i = last + 1;
       continue;
     }
@@ -155,11 +159,11 @@ function loopOf(op: OpDef, ins: Meta[], out: Meta): Loop {
   return op.name === 'sum' && same && out.shape.length === 0 && sizeOf(ins[0].shape) < NATIVE_MIN_SUM ? 'total' : null;
 }
 
-/** Loop nodes first..last (of one shape, and totals of their values) as one generated loop over their elements. An
- * operand from outside the run is read through its broadcast index map (whole, by a product); a node's value stays in
- * a local unless a node after the run or the graph's outputs read it (lastRead), when it is written into its array
- * (the same array every run where only loops read it: `inner`). */
-function fused(g: Graph, nodes: Planned[], first: number, last: number, inner: boolean[], lastRead: Int32Array): Step {
+/** Loop nodes first..last (of one shape, with the totals of their values and what follows from those: `late`) as one
+ * generated loop over their elements. An operand from outside the run is read through its broadcast index map (whole,
+ * by a product); a node's value stays in a local unless a node after the run or the graph's outputs read it (lastRead),
+ * when it is written into its array (the same array every run where only loops read it: `inner`). */
+function fused(g: Graph, nodes: Planned[], first: number, last: number, { inner, late, lastRead }: Placement): Step {
   const { shape } = nodes[first].out as Meta, n = sizeOf(shape);
   const read = new Map<string, number>(), gets: Get[] = [], maps: (Int32Array | null)[] = [], fns: OpDef['scalar'][] = [], made: (() => NDArray)[] = [];
   const before: string[] = [], body: string[] = [], after: string[] = [], stores: string[] = [], results: string[] = [];
@@ -179,6 +183,7 @@ function fused(g: Graph, nodes: Planned[], first: number, last: number, inner: b
     if (loop === 'total') {
       before.push(`let t${i} = 0;`);
       body.push(`t${i} += t${(inputs[0] as { node: number }).node};`);
+      if (dtype === 'float32') after.push(`t${i} = Math.fround(t${i});`); // as sum3's float32 result holds it
     } else if (loop === 'product') {
       // jsGemm's inner product for output element k = (row, column) of a (a row of a, or a itself) and b (a column, or b).
       const [, K, cols] = matrixDims(ins[0], ins[1])!, a = operand(inputs[0], null), b = operand(inputs[1], null);
@@ -189,10 +194,11 @@ function fused(g: Graph, nodes: Planned[], first: number, last: number, inner: b
     } else {
       const args = inputs.map((r, p) => {
         if ('node' in r && r.node >= first) return `t${r.node}`;
+        if (late[i] || sizeOf(ins[p].shape) === 1) return `e${operand(r, null)}[0]`; // a 0-d (or one-element) operand
         const e = operand(r, ins[p].shape);
         return maps[e] ? `e${e}[m${e}[k]]` : `e${e}[k]`;
       });
-      body.push(`const t${i} = ${round(`f${fns.length}(${args.join(', ')})`)};`);
+      (late[i] ? after : body).push(`const t${i} = ${round(`f${fns.length}(${args.join(', ')})`)};`);
       fns.push(nodes[i].op.scalar);
     }
     if (lastRead[i] > last) {
@@ -200,7 +206,7 @@ function fused(g: Graph, nodes: Planned[], first: number, last: number, inner: b
       const kept = inner[i] ? new NDArray(output(dtype, size), own, dtype, strides) : null;
       results.push(`const r${i} = A[${made.length}](), o${i} = r${i}.data;`);
       made.push(kept ? () => kept : () => new NDArray(output(dtype, size), own, dtype, strides));
-      (loop === 'total' ? after : body).push(`o${i}[${loop === 'total' ? 0 : 'k'}] = t${i};`);
+      (late[i] ? after : body).push(`o${i}[${late[i] ? 0 : 'k'}] = t${i};`);
       stores.push(`env[${i}] = r${i};`);
     }
   }

@@ -89,11 +89,12 @@ describe('compiled elementwise loops', () => {
     for (const dtype of ['float64', 'float32'] as const) {
       const shapes = [[3, 4], [4], [4, 2], [3]], xs = shapes.map((s) => arg(s, dtype)), ys = shapes.map((s) => arg(s, dtype));
       // every kind of product (matrix·vector, vector·matrix, matrix·matrix, vector·vector); totals of values made in
-      // their loop, read after it (q, t) by nodes of the same shape as the loop; a product of a value of the loop before it (d)
+      // their loop (q, t), read after it by 0-d nodes (worked out after the loop, with a total of an earlier loop) and
+      // by nodes of the loop's shape (a loop after it); a product of a value of the loop before it (d)
       const f = (a: any, v: any, b: any, s: any) => {
-        const h = np.tanh(np.dot(a, v)), q = np.sum(np.multiply(h, s)), r = np.subtract(q, h);
-        const z = np.multiply(np.matmul(a, b), 2), t = np.sum(np.exp(z)), d = np.dot(r, h);
-        return [r, np.add(np.exp(np.dot(v, b)), t), np.divide(z, t), np.multiply(d, np.dot(v, v))];
+        const h = np.tanh(np.dot(a, v)), q = np.sum(np.multiply(h, s)), e = np.log1p(np.square(q)), r = np.subtract(q, h);
+        const z = np.multiply(np.matmul(a, b), 2), t = np.sum(np.exp(z)), u = np.add(np.negative(t), q), d = np.dot(r, h);
+        return [r, e, u, np.add(np.exp(np.dot(v, b)), t), np.divide(z, t), np.multiply(d, np.dot(v, v))];
       };
       const g = flat(trace(f, ...xs)), run = compile(g)!;
       const first = run(xs).map(bits);
