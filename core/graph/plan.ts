@@ -71,7 +71,7 @@ export function compile(g: Graph): Compiled | null {
     const { shape } = nodes[i].out as Meta;
     if (nodes[i].loop === null || place(i, i, shape) !== 'loop') continue;
     let last = i;
-    for (let at: ReturnType<typeof place>; last + 1 < nodes.length && (at = place(last + 1, i, shape)); last++) late[last + 1] = at === 'late';
+    for (let at; last + 1 < nodes.length && (at = place(last + 1, i, shape));) late[++last] = at === 'late';
     runs.push([i, last]);
     inRun.fill(true, i, last + 1);
     i = last;
